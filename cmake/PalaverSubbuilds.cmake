@@ -1,0 +1,71 @@
+# The Wasm and fuzz builds, driven from the native one as ExternalProjects over this same
+# source tree. Both rebuild on every `cmake --build` (their own Ninja decides what is stale).
+include(ExternalProject)
+
+set(palaver_subbuild_args
+  -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
+  -DPALAVER_TESTS=${PALAVER_TESTS}
+  -DPALAVER_BOOST_INCLUDE_DIR=${PALAVER_BOOST_INCLUDE_DIR}
+  -DPALAVER_GTEST_SOURCE_DIR=${PALAVER_GTEST_SOURCE_DIR}
+  -DPALAVER_IMGUI_DIR=${PALAVER_IMGUI_DIR}
+  -DPALAVER_MD4C_DIR=${PALAVER_MD4C_DIR}
+)
+if(CMAKE_CXX_COMPILER_LAUNCHER)
+  list(APPEND palaver_subbuild_args -DCMAKE_CXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER})
+endif()
+
+# ---- Wasm (Emscripten) ------------------------------------------------------------------
+if(PALAVER_WASM)
+  find_program(PALAVER_EMXX em++ REQUIRED)
+  find_program(PALAVER_NODE node REQUIRED)
+  get_filename_component(emscripten_root "${PALAVER_EMXX}" REALPATH)
+  get_filename_component(emscripten_root "${emscripten_root}" DIRECTORY)
+  set(PALAVER_EMSCRIPTEN_TOOLCHAIN "${emscripten_root}/cmake/Modules/Platform/Emscripten.cmake"
+      CACHE FILEPATH "Emscripten's CMake toolchain file")
+  # Debian's emscripten finds its JS optimizer's modules (acorn) only through NODE_PATH.
+  set(PALAVER_NODE_PATH "/usr/share/nodejs" CACHE PATH "NODE_PATH for Emscripten's tools")
+  set(emscripten_env ${CMAKE_COMMAND} -E env NODE_PATH=${PALAVER_NODE_PATH})
+  # node 20 rejects the toolchain's default --experimental-wasm-threads, and its fetch breaks
+  # Emscripten's loader: run Wasm programs as `node --no-experimental-fetch`.
+  set(PALAVER_WASM_RUNNER ${PALAVER_NODE} --no-experimental-fetch)
+
+  ExternalProject_Add(wasm
+    SOURCE_DIR ${PROJECT_SOURCE_DIR}
+    BINARY_DIR ${CMAKE_BINARY_DIR}/wasm
+    LIST_SEPARATOR |
+    CMAKE_COMMAND ${emscripten_env} ${CMAKE_COMMAND}
+    CMAKE_ARGS
+      ${palaver_subbuild_args}
+      -DPALAVER_ROLE=wasm
+      -DCMAKE_TOOLCHAIN_FILE=${PALAVER_EMSCRIPTEN_TOOLCHAIN}
+      "-DCMAKE_CROSSCOMPILING_EMULATOR=${PALAVER_NODE}|--no-experimental-fetch"
+    BUILD_COMMAND ${emscripten_env} ${CMAKE_COMMAND} --build <BINARY_DIR>
+    INSTALL_COMMAND ""
+    BUILD_ALWAYS ON
+    USES_TERMINAL_BUILD ON
+  )
+  set(PALAVER_WASM_BINARY_DIR ${CMAKE_BINARY_DIR}/wasm)
+endif()
+
+# ---- fuzz (clang-14 + libFuzzer) ----------------------------------------------------------
+if(PALAVER_FUZZ)
+  find_program(PALAVER_FUZZ_CXX NAMES clang++-14 clang++ REQUIRED)
+  ExternalProject_Add(fuzz
+    SOURCE_DIR ${PROJECT_SOURCE_DIR}
+    BINARY_DIR ${CMAKE_BINARY_DIR}/fuzz
+    CMAKE_ARGS
+      ${palaver_subbuild_args}
+      -DPALAVER_ROLE=fuzz
+      -DCMAKE_CXX_COMPILER=${PALAVER_FUZZ_CXX}
+    BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR>
+    INSTALL_COMMAND ""
+    BUILD_ALWAYS ON
+    USES_TERMINAL_BUILD ON
+  )
+  set(PALAVER_FUZZ_BINARY_DIR ${CMAKE_BINARY_DIR}/fuzz)
+endif()
+
+# The sub-builds' tests, run by this build's ctest.
+if(PALAVER_TESTS)
+  include(${PROJECT_SOURCE_DIR}/tests/subbuild_tests.cmake)
+endif()

@@ -1,0 +1,44 @@
+// Canonical JSON of arbitrary values. See json_canonical.hpp.
+#include "json_canonical.hpp"
+
+#include <boost/json.hpp>
+
+#include "json_writer.hpp"
+
+namespace palaver::detail {
+namespace {
+
+void write_value(json_writer& w, const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::object:
+      w.begin_object();
+      for (const auto& member : value.get_object()) {
+        w.key(member.key());
+        write_value(w, member.value());
+      }
+      w.end_object();
+      break;
+    case boost::json::kind::array:
+      w.begin_array();
+      for (const auto& element : value.get_array()) write_value(w, element);
+      w.end_array();
+      break;
+    case boost::json::kind::string: w.string(value.get_string()); break;
+    case boost::json::kind::int64: w.integer(value.get_int64()); break;
+    case boost::json::kind::bool_: w.boolean(value.get_bool()); break;
+    case boost::json::kind::null: w.raw("null"); break;
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_: w.raw(boost::json::serialize(value)); break;
+  }
+}
+
+}  // namespace
+
+std::string canonical_json(const boost::json::value& value) {
+  std::string out;
+  json_writer writer(out);
+  write_value(writer, value);
+  return out;
+}
+
+}  // namespace palaver::detail
