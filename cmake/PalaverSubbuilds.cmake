@@ -10,9 +10,6 @@ set(palaver_subbuild_args
   -DPALAVER_IMGUI_DIR=${PALAVER_IMGUI_DIR}
   -DPALAVER_MD4C_DIR=${PALAVER_MD4C_DIR}
 )
-if(CMAKE_CXX_COMPILER_LAUNCHER)
-  list(APPEND palaver_subbuild_args -DCMAKE_CXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER})
-endif()
 
 # ---- Wasm (Emscripten) ------------------------------------------------------------------
 if(PALAVER_WASM)

@@ -3,16 +3,16 @@
 // Stateless apart from per-call locals: safe on any thread.
 //
 // Sections: text rules · the reader visitor · frame dispatch · public entry points.
-#include <limits>
 #include <string>
 #include <utility>
+
+#include "palaver/codec.hpp"
 
 #include <boost/json.hpp>
 
 #include "fields.hpp"
 #include "frame_names.hpp"
 #include "json_canonical.hpp"
-#include "palaver/codec.hpp"
 
 namespace palaver {
 namespace json = boost::json;
@@ -33,7 +33,9 @@ bool is_agent_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-bool is_token_char(char c) { return c > 0x20 && c < 0x7F; }
+bool is_token_char(char c) {
+  return c > 0x20 && c < 0x7F;
+}
 
 bool is_mime_char(char c) {
   return is_id_char(c) || c == '.' || c == '+' || c == '!' || c == '#' || c == '$' || c == '&' ||
@@ -64,7 +66,9 @@ bool is_safe_url(std::string_view s) {
   return (relative || web) && all_of(s, is_token_char);
 }
 
-std::optional<role> parse_enum(std::string_view s, role*) { return role_from_string(s); }
+std::optional<role> parse_enum(std::string_view s, role*) {
+  return role_from_string(s);
+}
 std::optional<message_status> parse_enum(std::string_view s, message_status*) {
   return message_status_from_string(s);
 }
@@ -133,9 +137,10 @@ class reader {
   }
 
   void mime_type(std::string_view key, std::string& out) {
-    string_field(key, out, presence::required, limits::max_mime_type_bytes, [&](std::string_view s) {
-      return check(is_mime_type(s), key, "must be a media type such as text/plain");
-    });
+    string_field(key, out, presence::required, limits::max_mime_type_bytes,
+                 [&](std::string_view s) {
+                   return check(is_mime_type(s), key, "must be a media type such as text/plain");
+                 });
   }
 
   // Numbers.
@@ -143,7 +148,8 @@ class reader {
   void integer(std::string_view key, Int& out, std::int64_t min, std::int64_t max) {
     const json::value* v = find(key, presence::required);
     if (!v) return;
-    if (!v->is_int64() && !v->is_uint64()) return fail(error_code::bad_field, key, "must be an integer");
+    if (!v->is_int64() && !v->is_uint64())
+      return fail(error_code::bad_field, key, "must be an integer");
     if (!v->is_int64() || v->get_int64() < min || v->get_int64() > max)
       return fail(error_code::bad_field, key,
                   "must be between " + std::to_string(min) + " and " + std::to_string(max));
@@ -164,12 +170,16 @@ class reader {
     rating(key, out.emplace());
   }
 
+  // Any integer is a version; one this build does not speak is UNSUPPORTED_VERSION.
   void version(std::string_view key, int& out) {
-    integer(key, out, 0, std::numeric_limits<int>::max());
-    if (!error_ && (out < limits::min_protocol || out > limits::max_protocol))
-      fail(error_code::unsupported_version, key,
-           "protocol " + std::to_string(out) + " is not supported; this server speaks " +
-               std::to_string(limits::max_protocol));
+    std::int64_t version = 0;
+    integer(key, version, -limits::max_safe_integer, limits::max_safe_integer);
+    if (error_) return;
+    if (version < limits::min_protocol || version > limits::max_protocol)
+      return fail(error_code::unsupported_version, key,
+                  "protocol " + std::to_string(version) + " is not supported; this build speaks " +
+                      std::to_string(limits::max_protocol));
+    out = static_cast<int>(version);
   }
 
   void boolean(std::string_view key, bool& out) {
@@ -181,12 +191,11 @@ class reader {
 
   template <class Enum>
   void enumeration(std::string_view key, Enum& out) {
-    std::string name;
-    string_field(key, name, presence::required, limits::max_id_bytes, [&](std::string_view s) {
-      const auto parsed = parse_enum(s, static_cast<Enum*>(nullptr));
-      if (parsed) out = *parsed;
-      return check(parsed.has_value(), key, "is not one of the allowed values");
-    });
+    const json::value* v = find(key, presence::required);
+    if (!v) return;
+    if (!v->is_string()) return fail(error_code::bad_field, key, "must be a string");
+    const auto parsed = parse_enum(std::string_view(v->get_string()), static_cast<Enum*>(nullptr));
+    if (check(parsed.has_value(), key, "is not one of the allowed values")) out = *parsed;
   }
 
   // Nested values.
@@ -215,8 +224,9 @@ class reader {
     out.resize(items->size());
     for (std::size_t i = 0; i < items->size() && !error_; ++i) {
       const std::string element = element_key(key, i);
-      string_value((*items)[i], element, out[i], limits::max_label_bytes,
-                   [&](std::string_view s) { return check(!is_blank(s), element, "must not be blank"); });
+      string_value((*items)[i], element, out[i], limits::max_label_bytes, [&](std::string_view s) {
+        return check(!is_blank(s), element, "must not be blank");
+      });
     }
   }
 
@@ -224,6 +234,7 @@ class reader {
     const json::value* v = find(key, presence::optional);
     if (!v) return;
     if (!v->is_object()) return fail(error_code::bad_field, key, "must be an object");
+    if (v->get_object().empty()) return;  // {} and absent are the same: no metadata
     out.text = detail::canonical_json(*v);
     if (out.text.size() > limits::max_metadata_bytes)
       fail(error_code::too_large, key,
@@ -274,8 +285,7 @@ class reader {
     if (!v) return nullptr;
     if (!v->is_array()) return fail(error_code::bad_field, key, "must be an array"), nullptr;
     if (v->get_array().size() > max_count)
-      return fail(error_code::too_large, key,
-                  "more than " + std::to_string(max_count) + " items"),
+      return fail(error_code::too_large, key, "more than " + std::to_string(max_count) + " items"),
              nullptr;
     return &v->get_array();
   }
@@ -358,11 +368,14 @@ result<Variant> decode_frame(std::string_view text, std::size_t max_bytes,
   const json::object& object = parsed->get_object();
 
   const json::value* type = object.if_contains("type");
-  if (!type || type->is_null()) return decode_error{error_code::missing_field, "type", "is required"};
+  if (!type || type->is_null())
+    return decode_error{error_code::missing_field, "type", "is required"};
   if (!type->is_string()) return decode_error{error_code::bad_field, "type", "must be a string"};
   std::size_t index = 0;
-  while (index < N && type_names[index] != std::string_view(type->get_string())) ++index;
-  if (index == N) return decode_error{error_code::unknown_type, "type", "is not a known frame type"};
+  while (index < N && type_names[index] != std::string_view(type->get_string()))
+    ++index;
+  if (index == N)
+    return decode_error{error_code::unknown_type, "type", "is not a known frame type"};
 
   std::optional<decode_error> error;
   reader r(object, "", error);
@@ -374,9 +387,8 @@ result<Variant> decode_frame(std::string_view text, std::size_t max_bytes,
 template <class T>
 result<T> decode_value(std::string_view text) {
   if (text.size() > limits::max_server_frame_bytes)
-    return frame_error(error_code::too_large, "longer than " +
-                                                  std::to_string(limits::max_server_frame_bytes) +
-                                                  " bytes");
+    return frame_error(error_code::too_large,
+                       "longer than " + std::to_string(limits::max_server_frame_bytes) + " bytes");
   auto parsed = parse_json(text, {});
   if (!parsed) return parsed.error();
   if (!parsed->is_object()) return frame_error(error_code::bad_frame, "must be a JSON object");
@@ -405,12 +417,15 @@ result<conversation> decode_conversation(std::string_view text) {
   return decode_value<conversation>(text);
 }
 
-result<message> decode_message(std::string_view text) { return decode_value<message>(text); }
+result<message> decode_message(std::string_view text) {
+  return decode_value<message>(text);
+}
 
 result<json_object_text> canonical_json_object(std::string_view text) {
   auto parsed = parse_json(text, {});
   if (!parsed) return parsed.error();
   if (!parsed->is_object()) return frame_error(error_code::bad_field, "must be a JSON object");
+  if (parsed->get_object().empty()) return json_object_text{};
   json_object_text out{detail::canonical_json(*parsed)};
   if (out.text.size() > limits::max_metadata_bytes)
     return frame_error(error_code::too_large,

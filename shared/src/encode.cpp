@@ -1,8 +1,9 @@
 // The encoder: frames and model values -> canonical JSON text, walking fields.hpp.
 // Writes what it is given; validation is the decoder's job. Stateless: safe on any thread.
+#include "palaver/codec.hpp"
+
 #include "fields.hpp"
 #include "json_writer.hpp"
-#include "palaver/codec.hpp"
 
 namespace palaver {
 using detail::blank;
@@ -68,14 +69,16 @@ class writer {
     if (items.empty() && e == emit::omit_empty) return;
     out_.key(key);
     out_.begin_array();
-    for (const T& item : items) write_object(item);
+    for (const T& item : items)
+      write_object(item);
     out_.end_array();
   }
 
   void choices(std::string_view key, const std::vector<std::string>& items) {
     out_.key(key);
     out_.begin_array();
-    for (const std::string& item : items) out_.string(item);
+    for (const std::string& item : items)
+      out_.string(item);
     out_.end_array();
   }
 
@@ -125,8 +128,12 @@ std::string encode_value(const T& value) {
 
 }  // namespace
 
-void encode_to(std::string& out, const client_frame& frame) { encode_frame(out, frame); }
-void encode_to(std::string& out, const server_frame& frame) { encode_frame(out, frame); }
+void encode_to(std::string& out, const client_frame& frame) {
+  encode_frame(out, frame);
+}
+void encode_to(std::string& out, const server_frame& frame) {
+  encode_frame(out, frame);
+}
 
 std::string encode(const client_frame& frame) {
   std::string out;
@@ -140,7 +147,11 @@ std::string encode(const server_frame& frame) {
   return out;
 }
 
-std::string encode(const conversation& value) { return encode_value(value); }
-std::string encode(const message& value) { return encode_value(value); }
+std::string encode(const conversation& value) {
+  return encode_value(value);
+}
+std::string encode(const message& value) {
+  return encode_value(value);
+}
 
 }  // namespace palaver

@@ -85,7 +85,7 @@ void fields(V& v, T& f) {
   v.enumeration("role", f.author_role);
   v.text("text", f.text, limits::max_reply_bytes, blank::allowed);
   v.enumeration("status", f.status);
-  v.integer("seq", f.seq, 0, max_seq);
+  v.integer("seq", f.seq, 1, max_seq);
   v.integer("created_at", f.created_at, 0, max_time);
   v.array("buttons", f.buttons, limits::max_buttons, emit::always);
   v.array("attachments", f.attachments, limits::max_attachments, emit::always);

@@ -7,13 +7,13 @@ namespace palaver {
 namespace detail {
 
 const std::array<std::string_view, std::variant_size_v<client_frame>> client_type_names = {
-    "auth", "subscribe", "unsubscribe", "message",    "cancel",
-    "reply", "action",   "feedback",    "regenerate", "ping",
+    "auth",  "subscribe", "unsubscribe", "message",    "cancel",
+    "reply", "action",    "feedback",    "regenerate", "ping",
 };
 
 const std::array<std::string_view, std::variant_size_v<server_frame>> server_type_names = {
-    "ready",    "conversation", "history", "ack",  "message",      "typing", "progress",
-    "delta",    "done",         "ask",     "edit", "notification", "error",  "pong",
+    "ready", "conversation", "history", "ack",  "message",      "typing", "progress",
+    "delta", "done",         "ask",     "edit", "notification", "error",  "pong",
 };
 
 }  // namespace detail
@@ -30,7 +30,8 @@ error_frame make_error_frame(const decode_error& error, std::optional<std::strin
   std::string message = describe(error);
   if (message.size() > limits::max_error_message_bytes) {
     std::size_t cut = limits::max_error_message_bytes;
-    while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+    while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80)
+      --cut;
     message.resize(cut);  // on a code point boundary, so the text stays valid UTF-8
   }
   return error_frame{error.code, std::move(message), std::move(ref)};

@@ -20,15 +20,26 @@ void write_value(json_writer& w, const boost::json::value& value) {
       break;
     case boost::json::kind::array:
       w.begin_array();
-      for (const auto& element : value.get_array()) write_value(w, element);
+      for (const auto& element : value.get_array())
+        write_value(w, element);
       w.end_array();
       break;
-    case boost::json::kind::string: w.string(value.get_string()); break;
-    case boost::json::kind::int64: w.integer(value.get_int64()); break;
-    case boost::json::kind::bool_: w.boolean(value.get_bool()); break;
-    case boost::json::kind::null: w.raw("null"); break;
+    case boost::json::kind::string:
+      w.string(value.get_string());
+      break;
+    case boost::json::kind::int64:
+      w.integer(value.get_int64());
+      break;
+    case boost::json::kind::bool_:
+      w.boolean(value.get_bool());
+      break;
+    case boost::json::kind::null:
+      w.raw("null");
+      break;
     case boost::json::kind::uint64:
-    case boost::json::kind::double_: w.raw(boost::json::serialize(value)); break;
+    case boost::json::kind::double_:
+      w.raw(boost::json::serialize(value));
+      break;
   }
 }
 

@@ -27,13 +27,27 @@ void json_writer::string(std::string_view value) {
     run_start = i + 1;
     out_.push_back('\\');
     switch (c) {
-      case '"': out_.push_back('"'); break;
-      case '\\': out_.push_back('\\'); break;
-      case '\b': out_.push_back('b'); break;
-      case '\f': out_.push_back('f'); break;
-      case '\n': out_.push_back('n'); break;
-      case '\r': out_.push_back('r'); break;
-      case '\t': out_.push_back('t'); break;
+      case '"':
+        out_.push_back('"');
+        break;
+      case '\\':
+        out_.push_back('\\');
+        break;
+      case '\b':
+        out_.push_back('b');
+        break;
+      case '\f':
+        out_.push_back('f');
+        break;
+      case '\n':
+        out_.push_back('n');
+        break;
+      case '\r':
+        out_.push_back('r');
+        break;
+      case '\t':
+        out_.push_back('t');
+        break;
       default:
         out_.append("u00");
         out_.push_back(hex[c >> 4]);

@@ -6,8 +6,7 @@
 namespace palaver {
 namespace {
 
-constexpr std::array<std::string_view, 4> role_names = {"user", "assistant", "operator",
-                                                        "system"};
+constexpr std::array<std::string_view, 4> role_names = {"user", "assistant", "operator", "system"};
 constexpr std::array<std::string_view, 5> status_names = {"streaming", "complete", "cancelled",
                                                           "error", "interrupted"};
 constexpr std::array<std::string_view, 5> finish_names = {"stop", "length", "cancelled", "error",
@@ -16,9 +15,15 @@ constexpr std::array<std::string_view, 3> level_names = {"info", "warning", "err
 
 }  // namespace
 
-std::string_view to_string(role value) { return detail::name_of(role_names, value); }
-std::string_view to_string(message_status value) { return detail::name_of(status_names, value); }
-std::string_view to_string(finish_reason value) { return detail::name_of(finish_names, value); }
+std::string_view to_string(role value) {
+  return detail::name_of(role_names, value);
+}
+std::string_view to_string(message_status value) {
+  return detail::name_of(status_names, value);
+}
+std::string_view to_string(finish_reason value) {
+  return detail::name_of(finish_names, value);
+}
 std::string_view to_string(notification_level value) {
   return detail::name_of(level_names, value);
 }
@@ -39,10 +44,14 @@ std::optional<notification_level> notification_level_from_string(std::string_vie
 message_status status_after(finish_reason reason) {
   switch (reason) {
     case finish_reason::stop:
-    case finish_reason::length: return message_status::complete;
-    case finish_reason::cancelled: return message_status::cancelled;
-    case finish_reason::error: return message_status::error;
-    case finish_reason::interrupted: return message_status::interrupted;
+    case finish_reason::length:
+      return message_status::complete;
+    case finish_reason::cancelled:
+      return message_status::cancelled;
+    case finish_reason::error:
+      return message_status::error;
+    case finish_reason::interrupted:
+      return message_status::interrupted;
   }
   return message_status::error;
 }

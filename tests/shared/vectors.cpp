@@ -46,7 +46,8 @@ std::vector<vector_case> load_vectors(const std::string& dir) {
       c.client = std::string_view(direction) == "client";
       c.input = read_file(entry.path());
       c.want = read_file(fs::path(entry.path()).replace_extension(".want"));
-      while (!c.want.empty() && (c.want.back() == '\n' || c.want.back() == '\r')) c.want.pop_back();
+      while (!c.want.empty() && (c.want.back() == '\n' || c.want.back() == '\r'))
+        c.want.pop_back();
       cases.push_back(std::move(c));
     }
   }

@@ -9,10 +9,10 @@
 namespace palaver::test {
 
 struct vector_case {
-  std::string name;       // "client/message_new_conversation"
-  bool client = true;     // direction: decoded as a client frame, else as a server frame
-  std::string input;      // exact bytes of the .in file
-  std::string want;       // the .want file, without its trailing newline
+  std::string name;    // "client/message_new_conversation"
+  bool client = true;  // direction: decoded as a client frame, else as a server frame
+  std::string input;   // exact bytes of the .in file
+  std::string want;    // the .want file, without its trailing newline
 };
 
 // Every vector under `dir`, sorted by name. Empty if the directory is missing.

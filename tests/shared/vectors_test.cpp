@@ -1,9 +1,9 @@
 // Every vector in tests/vectors/ decodes to exactly what its .want file says, in this build.
+#include "vectors.hpp"
+
 #include <algorithm>
 
 #include <gtest/gtest.h>
-
-#include "vectors.hpp"
 
 namespace palaver::test {
 namespace {

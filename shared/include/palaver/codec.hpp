@@ -30,8 +30,8 @@ std::string encode(const message& value);
 result<conversation> decode_conversation(std::string_view text);
 result<message> decode_message(std::string_view text);
 
-// Canonical form of a JSON object given as text (metadata); error if it is not an object
-// or exceeds limits::max_metadata_bytes.
+// Canonical form of a JSON object given as text (metadata); {} gives the empty (absent)
+// value. Error if it is not an object or exceeds limits::max_metadata_bytes.
 result<json_object_text> canonical_json_object(std::string_view text);
 
 }  // namespace palaver

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Installs what Palaver needs on Debian 12, and nothing twice: missing Debian packages, then
+# the Dear ImGui and md4c sources (Debian source packages) into ~/.cache/palaver/sources.
+#   scripts/deps.sh          what building and running the server needs
+#   scripts/deps.sh --test   also what the tests need (fuzzing toolchain, formatter)
+# Fast when everything is there: one dpkg query, two directory checks.
+set -euo pipefail
+
+want_test=false
+[[ "${1:-}" == "--test" ]] && want_test=true
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  emscripten nodejs
+  dpkg-dev xz-utils
+)
+test_packages=(
+  googletest libgtest-dev
+  clang-14 libclang-rt-14-dev
+  clang-format
+)
+$want_test && packages+=("${test_packages[@]}")
+
+as_root() {
+  if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+say() { printf 'deps: %s\n' "$*" >&2; }
+
+# ---- Debian packages ----------------------------------------------------------------------
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+apt_updated=false
+if ((${#missing[@]})); then
+  say "installing ${missing[*]}"
+  as_root apt-get update -qq
+  apt_updated=true
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+# ---- Dear ImGui and md4c sources (for the widget) -----------------------------------------
+cache="${PALAVER_SOURCE_CACHE:-$HOME/.cache/palaver/sources}"
+mkdir -p "$cache"
+
+ensure_deb_src() {
+  if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    say "enabling Debian source packages (deb-src)"
+    as_root tee /etc/apt/sources.list.d/palaver-debian-src.sources >/dev/null <<'SOURCES'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+    apt_updated=false
+  fi
+  if ! $apt_updated; then
+    as_root apt-get update -qq
+    apt_updated=true
+  fi
+}
+
+# fetch_source <source package> <dir name> <a file that proves the tree is there>
+fetch_source() {
+  local package=$1 name=$2 marker=$3
+  [[ -f "$cache/$name/$marker" ]] && return 0
+  ensure_deb_src
+  say "fetching the $package sources into $cache/$name"
+  local work
+  work=$(mktemp -d)
+  # apt-get may fail on a missing Debian diff after fetching the upstream tarball (md4c):
+  # what counts is the tarball.
+  (cd "$work" && apt-get source --download-only -qq "$package" >/dev/null 2>&1) || true
+  local tarball
+  tarball=$(ls "$work"/"${package}"_*.orig.tar.* 2>/dev/null | head -n 1)
+  [[ -n "$tarball" ]] || { say "could not fetch the $package source package"; exit 1; }
+  rm -rf "${cache:?}/$name"
+  mkdir -p "$cache/$name"
+  tar -xf "$tarball" -C "$cache/$name" --strip-components=1
+  rm -rf "$work"
+  [[ -f "$cache/$name/$marker" ]] || { say "$package sources lack $marker"; exit 1; }
+}
+
+fetch_source imgui imgui imgui.cpp
+fetch_source md4c md4c src/md4c.c
