@@ -99,8 +99,8 @@ void fields(V& v, T& f) {
 
 template <class V, of<auth_frame> T>
 void fields(V& v, T& f) {
-  v.token("token", f.token);
   v.version("protocol", f.protocol);
+  v.token("token", f.token);
   v.id("site", f.site);
 }
 
@@ -113,6 +113,13 @@ void fields(V& v, T& f) {
 template <class V, of<unsubscribe_frame> T>
 void fields(V& v, T& f) {
   v.id("conversation_id", f.conversation_id);
+}
+
+template <class V, of<history_request_frame> T>
+void fields(V& v, T& f) {
+  v.id("conversation_id", f.conversation_id);
+  v.id("before_id", f.before_id);
+  v.integer("limit", f.limit, 1, limits::max_history_messages);
 }
 
 template <class V, of<message_frame> T>
@@ -239,6 +246,7 @@ void fields(V& v, T& f) {
 template <class V, of<ask_frame> T>
 void fields(V& v, T& f) {
   v.id("conversation_id", f.conversation_id);
+  v.integer("seq", f.seq, 1, max_seq);
   v.id("request_id", f.request_id);
   v.text("question", f.question, limits::max_text_bytes, blank::refused);
   v.choices("choices", f.choices);
@@ -263,7 +271,8 @@ template <class V, of<error_frame> T>
 void fields(V& v, T& f) {
   v.enumeration("code", f.code);
   v.text("message", f.message, limits::max_error_message_bytes, blank::allowed);
-  v.id("ref", f.ref);
+  v.text("ref", f.ref, limits::max_id_bytes, blank::allowed);
+  v.id("conversation_id", f.conversation_id);
 }
 
 template <class V, of<pong_frame> T>

@@ -10,7 +10,16 @@
 
 namespace palaver::detail {
 
-extern const std::array<std::string_view, std::variant_size_v<client_frame>> client_type_names;
-extern const std::array<std::string_view, std::variant_size_v<server_frame>> server_type_names;
+inline constexpr std::array<std::string_view, std::variant_size_v<client_frame>> client_type_names =
+    {
+        "auth",  "subscribe", "unsubscribe", "history",    "message", "cancel",
+        "reply", "action",    "feedback",    "regenerate", "ping",
+};
+
+inline constexpr std::array<std::string_view, std::variant_size_v<server_frame>> server_type_names =
+    {
+        "ready", "conversation", "history", "ack",  "message",      "typing", "progress",
+        "delta", "done",         "ask",     "edit", "notification", "error",  "pong",
+};
 
 }  // namespace palaver::detail

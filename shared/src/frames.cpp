@@ -4,19 +4,17 @@
 #include "frame_names.hpp"
 
 namespace palaver {
-namespace detail {
+namespace {
 
-const std::array<std::string_view, std::variant_size_v<client_frame>> client_type_names = {
-    "auth",  "subscribe", "unsubscribe", "message",    "cancel",
-    "reply", "action",    "feedback",    "regenerate", "ping",
-};
+constexpr bool all_named(const auto& names) {
+  for (std::string_view name : names)
+    if (name.empty()) return false;
+  return true;
+}
+static_assert(all_named(detail::client_type_names), "a client frame has no type name");
+static_assert(all_named(detail::server_type_names), "a server frame has no type name");
 
-const std::array<std::string_view, std::variant_size_v<server_frame>> server_type_names = {
-    "ready", "conversation", "history", "ack",  "message",      "typing", "progress",
-    "delta", "done",         "ask",     "edit", "notification", "error",  "pong",
-};
-
-}  // namespace detail
+}  // namespace
 
 std::string_view type_name(const client_frame& frame) {
   return detail::client_type_names[frame.index()];
@@ -26,7 +24,8 @@ std::string_view type_name(const server_frame& frame) {
   return detail::server_type_names[frame.index()];
 }
 
-error_frame make_error_frame(const decode_error& error, std::optional<std::string> ref) {
+error_frame make_error_frame(const decode_error& error, std::optional<std::string> ref,
+                             std::optional<std::string> conversation_id) {
   std::string message = describe(error);
   if (message.size() > limits::max_error_message_bytes) {
     std::size_t cut = limits::max_error_message_bytes;
@@ -34,7 +33,7 @@ error_frame make_error_frame(const decode_error& error, std::optional<std::strin
       --cut;
     message.resize(cut);  // on a code point boundary, so the text stays valid UTF-8
   }
-  return error_frame{error.code, std::move(message), std::move(ref)};
+  return error_frame{error.code, std::move(message), std::move(ref), std::move(conversation_id)};
 }
 
 }  // namespace palaver

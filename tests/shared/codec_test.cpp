@@ -25,10 +25,12 @@ message sample_message() {
 
 std::vector<client_frame> every_client_frame() {
   return {
-      auth_frame{"eyJhbGciOi.x.y", 1, "docs-site"},
+      auth_frame{1, "eyJhbGciOi.x.y", "docs-site"},
       auth_frame{},
       subscribe_frame{"conv_1", 17},
       unsubscribe_frame{"conv_1"},
+      history_request_frame{"conv_1", "msg_1", 50},
+      history_request_frame{"conv_1", std::nullopt, std::nullopt},
       message_frame{std::nullopt, "c-7f3a", "Привет, κόσμε! 👋", "support", {}},
       message_frame{"conv_1", "c-2", "", {}, {{"f1", "a.png", "image/png", 10, ""}}},
       cancel_frame{"conv_1"},
@@ -53,10 +55,11 @@ std::vector<server_frame> every_server_frame() {
       delta_frame{"conv_1", "msg_2", 43, " world"},
       done_frame{"conv_1", "msg_2", 44, "Hello world", finish_reason::length, usage{10, 20, 30},
                  json_object_text{R"({"k":1})"}},
-      ask_frame{"conv_1", "req_9", "Which day?", {"Monday", "Tuesday"}},
+      ask_frame{"conv_1", 46, "req_9", "Which day?", {"Monday", "Tuesday"}},
       edit_frame{"conv_1", "msg_2", 45, "Hello, world"},
       notification_frame{std::nullopt, notification_level::warning, "Maintenance at 22:00"},
-      error_frame{error_code::rate_limited, "slow down", "c-7f3a"},
+      error_frame{error_code::rate_limited, "slow down", "c-7f3a", "conv_1"},
+      error_frame{error_code::bad_frame, "not valid JSON", std::nullopt, std::nullopt},
       pong_frame{"p1"},
   };
 }

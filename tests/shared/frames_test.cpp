@@ -18,21 +18,26 @@ TEST(Frames, TypeNamesAreTheDocumentedOnesAndDistinct) {
       all_type_names<client_frame>(std::make_index_sequence<std::variant_size_v<client_frame>>{});
   const auto server =
       all_type_names<server_frame>(std::make_index_sequence<std::variant_size_v<server_frame>>{});
-  EXPECT_EQ(client,
-            (std::set<std::string_view>{"auth", "subscribe", "unsubscribe", "message", "cancel",
-                                        "reply", "action", "feedback", "regenerate", "ping"}));
+  EXPECT_EQ(client.size(), std::variant_size_v<client_frame>);  // no name given twice
+  EXPECT_EQ(server.size(), std::variant_size_v<server_frame>);
+  EXPECT_EQ(client, (std::set<std::string_view>{"auth", "subscribe", "unsubscribe", "history",
+                                                "message", "cancel", "reply", "action", "feedback",
+                                                "regenerate", "ping"}));
   EXPECT_EQ(server, (std::set<std::string_view>{"ready", "conversation", "history", "ack",
                                                 "message", "typing", "progress", "delta", "done",
                                                 "ask", "edit", "notification", "error", "pong"}));
 }
 
-TEST(Frames, ErrorFrameCarriesCodeMessageAndRef) {
+TEST(Frames, ErrorFrameCarriesCodeMessageRefAndConversation) {
   const error_frame e =
-      make_error_frame({error_code::too_large, "text", "longer than 32768 bytes"}, "m-1");
+      make_error_frame({error_code::too_large, "text", "longer than 32768 bytes"}, "m-1", "c-1");
   EXPECT_EQ(e.code, error_code::too_large);
   EXPECT_EQ(e.message, "text: longer than 32768 bytes");
   EXPECT_EQ(e.ref, "m-1");
-  EXPECT_FALSE(make_error_frame({error_code::bad_frame, "", "x"}).ref);
+  EXPECT_EQ(e.conversation_id, "c-1");
+  const error_frame bare = make_error_frame({error_code::bad_frame, "", "x"});
+  EXPECT_FALSE(bare.ref);
+  EXPECT_FALSE(bare.conversation_id);
 }
 
 TEST(Frames, ErrorFrameMessageIsCutToItsLimitOnACodePointBoundary) {

@@ -18,9 +18,9 @@ namespace palaver {
 // ---- client -> server -------------------------------------------------------------------
 
 struct auth_frame {
-  std::optional<std::string> token;  // absent: an anonymous visitor, where the site allows it
   int protocol = limits::max_protocol;
-  std::optional<std::string> site;  // the site id of the embed, when a server hosts several
+  std::optional<std::string> token;  // absent: an anonymous visitor, where the site allows it
+  std::optional<std::string> site;   // the site id of the embed, when a server hosts several
   friend bool operator==(const auth_frame&, const auth_frame&) = default;
 };
 
@@ -33,6 +33,14 @@ struct subscribe_frame {
 struct unsubscribe_frame {
   std::string conversation_id;
   friend bool operator==(const unsubscribe_frame&, const unsubscribe_frame&) = default;
+};
+
+// A page of older messages: those created before `before_id` (absent: the newest page).
+struct history_request_frame {
+  std::string conversation_id;
+  std::optional<std::string> before_id;
+  std::optional<int> limit;  // at most limits::max_history_messages; absent: the server's page
+  friend bool operator==(const history_request_frame&, const history_request_frame&) = default;
 };
 
 struct message_frame {
@@ -78,9 +86,9 @@ struct ping_frame {
   friend bool operator==(const ping_frame&, const ping_frame&) = default;
 };
 
-using client_frame =
-    std::variant<auth_frame, subscribe_frame, unsubscribe_frame, message_frame, cancel_frame,
-                 reply_frame, action_frame, feedback_frame, regenerate_frame, ping_frame>;
+using client_frame = std::variant<auth_frame, subscribe_frame, unsubscribe_frame,
+                                  history_request_frame, message_frame, cancel_frame, reply_frame,
+                                  action_frame, feedback_frame, regenerate_frame, ping_frame>;
 
 // ---- server -> client -------------------------------------------------------------------
 
@@ -160,6 +168,7 @@ struct done_frame {
 
 struct ask_frame {
   std::string conversation_id;
+  seq_t seq = 0;  // an ask is a conversation event: replayed on resume until answered
   std::string request_id;
   std::string question;
   std::vector<std::string> choices;  // empty: a free-text answer
@@ -184,7 +193,11 @@ struct notification_frame {
 struct error_frame {
   error_code code = error_code::internal;
   std::string message;
-  std::optional<std::string> ref;  // the client_msg_id or request_id it answers
+  // The id named by the frame it answers: client_msg_id (message), request_id (reply),
+  // message_id (action, feedback, regenerate), ping id (ping).
+  std::optional<std::string> ref;
+  // The conversation it concerns (subscribe, unsubscribe, history, cancel, message).
+  std::optional<std::string> conversation_id;
   friend bool operator==(const error_frame&, const error_frame&) = default;
 };
 
@@ -202,7 +215,8 @@ using server_frame =
 std::string_view type_name(const client_frame& frame);
 std::string_view type_name(const server_frame& frame);
 
-// An `error` frame answering a rejected frame; ref is the client_msg_id/request_id, if known.
-error_frame make_error_frame(const decode_error& error, std::optional<std::string> ref = {});
+// An `error` frame answering a rejected frame; ref and conversation_id as in error_frame.
+error_frame make_error_frame(const decode_error& error, std::optional<std::string> ref = {},
+                             std::optional<std::string> conversation_id = {});
 
 }  // namespace palaver
