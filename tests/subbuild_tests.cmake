@@ -22,6 +22,7 @@ if(PALAVER_FUZZ)
       -DSEEDS=${vector_dir}
       -DCORPUS=${CMAKE_BINARY_DIR}/fuzz-corpus/decoder
       -DSECONDS=${PALAVER_FUZZ_SECONDS}
+      -DDICT=${PROJECT_SOURCE_DIR}/tests/fuzz/protocol.dict
       -P ${PROJECT_SOURCE_DIR}/tests/fuzz/run_fuzzer.cmake)
   set_tests_properties(fuzz.decoder PROPERTIES TIMEOUT 600)
 endif()

@@ -1,10 +1,11 @@
 # Runs a libFuzzer target for a bounded time, seeded with the test vectors' inputs.
 # -DFUZZER=<program> -DSEEDS=<tests/vectors> -DCORPUS=<dir kept between runs> -DSECONDS=<n>
+# -DDICT=<libFuzzer dictionary>
 file(MAKE_DIRECTORY ${CORPUS})
 file(GLOB_RECURSE seeds ${SEEDS}/*.in)
 file(COPY ${seeds} DESTINATION ${CORPUS})
 execute_process(
-  COMMAND ${FUZZER} ${CORPUS} -max_total_time=${SECONDS} -max_len=70000 -timeout=10
+  COMMAND ${FUZZER} ${CORPUS} -dict=${DICT} -max_total_time=${SECONDS} -max_len=70000 -timeout=10
           -rss_limit_mb=2048 -print_final_stats=1
   RESULT_VARIABLE status)
 if(NOT status EQUAL 0)

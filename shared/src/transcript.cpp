@@ -1,0 +1,142 @@
+// Applies server events to a conversation's transcript. See transcript.hpp.
+#include "palaver/transcript.hpp"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace palaver {
+
+namespace {
+
+template <class Frame>
+constexpr bool is_conversation_event =
+    std::is_same_v<Frame, message_event_frame> || std::is_same_v<Frame, delta_frame> ||
+    std::is_same_v<Frame, done_frame> || std::is_same_v<Frame, edit_frame> ||
+    std::is_same_v<Frame, ask_frame> || std::is_same_v<Frame, history_frame>;
+
+const std::string& conversation_of(const message_event_frame& e) {
+  return e.message.conversation_id;
+}
+template <class Event>
+const std::string& conversation_of(const Event& e) {
+  return e.conversation_id;
+}
+
+seq_t seq_of(const message_event_frame& e) { return e.message.seq; }
+template <class Event>
+seq_t seq_of(const Event& e) {
+  return e.seq;
+}
+
+}  // namespace
+
+transcript::outcome transcript::apply(const server_frame& frame) {
+  return std::visit(
+      [this](const auto& f) {
+        using frame_type = std::decay_t<decltype(f)>;
+        if constexpr (is_conversation_event<frame_type>) {
+          return apply_event(f);
+        } else {
+          return outcome::ignored;
+        }
+      },
+      frame);
+}
+
+const message* transcript::find(std::string_view message_id) const {
+  const auto it = std::find_if(messages_.begin(), messages_.end(),
+                               [&](const message& m) { return m.id == message_id; });
+  return it == messages_.end() ? nullptr : &*it;
+}
+
+message* transcript::find_mutable(std::string_view message_id) {
+  return const_cast<message*>(std::as_const(*this).find(message_id));
+}
+
+void transcript::close_ask(std::string_view request_id) {
+  std::erase_if(open_asks_, [&](const ask_frame& a) { return a.request_id == request_id; });
+}
+
+template <class Event>
+transcript::outcome transcript::admit(const Event& event) const {
+  if (conversation_of(event) != conversation_id_) return outcome::other_conversation;
+  if (seq_of(event) <= last_seq_) return outcome::duplicate;
+  return outcome::applied;
+}
+
+transcript::outcome transcript::apply_event(const message_event_frame& event) {
+  if (const outcome gate = admit(event); gate != outcome::applied) return gate;
+  if (message* held = find_mutable(event.message.id)) {
+    *held = event.message;  // the newer whole message replaces what was pieced together
+  } else {
+    messages_.push_back(event.message);
+  }
+  last_seq_ = event.message.seq;
+  return outcome::applied;
+}
+
+transcript::outcome transcript::apply_event(const delta_frame& delta) {
+  if (const outcome gate = admit(delta); gate != outcome::applied) return gate;
+  message* m = find_mutable(delta.message_id);
+  if (!m) return outcome::unknown_message;
+  m->text += delta.text;
+  m->status = message_status::streaming;
+  m->seq = last_seq_ = delta.seq;
+  return outcome::applied;
+}
+
+transcript::outcome transcript::apply_event(const done_frame& done) {
+  if (const outcome gate = admit(done); gate != outcome::applied) return gate;
+  message* m = find_mutable(done.message_id);
+  if (!m) return outcome::unknown_message;
+  m->text = done.text;  // authoritative: equal to the deltas' concatenation
+  m->status = status_after(done.finish_reason);
+  if (!done.metadata.empty()) m->metadata = done.metadata;
+  m->seq = last_seq_ = done.seq;
+  return outcome::applied;
+}
+
+transcript::outcome transcript::apply_event(const edit_frame& edit) {
+  if (const outcome gate = admit(edit); gate != outcome::applied) return gate;
+  message* m = find_mutable(edit.message_id);
+  if (!m) return outcome::unknown_message;
+  m->text = edit.text;
+  m->seq = last_seq_ = edit.seq;
+  return outcome::applied;
+}
+
+transcript::outcome transcript::apply_event(const ask_frame& ask) {
+  if (const outcome gate = admit(ask); gate != outcome::applied) return gate;
+  open_asks_.push_back(ask);
+  last_seq_ = ask.seq;
+  return outcome::applied;
+}
+
+// A page of stored messages, oldest first. Unknown ones are merged in after the held message
+// they follow in the page (or in front, for an older page); newer versions replace held ones.
+// A page newer than everything held and sharing nothing with it follows a gap: it replaces
+// the transcript. Pages are not seq events, so they never count as duplicates.
+transcript::outcome transcript::apply_event(const history_frame& page) {
+  if (page.conversation_id != conversation_id_) return outcome::other_conversation;
+  const bool overlaps = std::any_of(page.messages.begin(), page.messages.end(),
+                                    [&](const message& m) { return find(m.id) != nullptr; });
+  if (!overlaps && page.last_seq > last_seq_) messages_.clear();
+
+  std::size_t next = 0;  // where the next unknown message of the page goes
+  for (const message& m : page.messages) {
+    const auto held = std::find_if(messages_.begin(), messages_.end(),
+                                   [&](const message& h) { return h.id == m.id; });
+    if (held != messages_.end()) {
+      if (m.seq > held->seq) *held = m;
+      next = static_cast<std::size_t>(held - messages_.begin()) + 1;
+    } else {
+      messages_.insert(messages_.begin() + static_cast<std::ptrdiff_t>(next++), m);
+    }
+  }
+  if (!page.messages.empty() && messages_.front().id == page.messages.front().id)
+    has_older_ = page.has_more;
+  last_seq_ = std::max(last_seq_, page.last_seq);
+  return outcome::applied;
+}
+
+}  // namespace palaver
