@@ -22,7 +22,9 @@ const std::string& conversation_of(const Event& e) {
   return e.conversation_id;
 }
 
-seq_t seq_of(const message_event_frame& e) { return e.message.seq; }
+seq_t seq_of(const message_event_frame& e) {
+  return e.message.seq;
+}
 template <class Event>
 seq_t seq_of(const Event& e) {
   return e.seq;

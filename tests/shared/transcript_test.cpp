@@ -1,8 +1,8 @@
 // The transcript: streamed replies assemble exactly, replays never show anything twice,
 // history pages merge in the right place.
-#include <gtest/gtest.h>
-
 #include "palaver/transcript.hpp"
+
+#include <gtest/gtest.h>
 
 namespace palaver {
 namespace {
@@ -35,7 +35,8 @@ std::vector<server_frame> streamed_exchange() {
 
 TEST(Transcript, DeltasAssembleIntoTheReplyThatDoneConfirms) {
   transcript t("c1");
-  for (const auto& frame : streamed_exchange()) t.apply(frame);
+  for (const auto& frame : streamed_exchange())
+    t.apply(frame);
   ASSERT_EQ(t.messages().size(), 2u);
   EXPECT_EQ(t.messages()[0].text, "Hi");
   EXPECT_EQ(t.messages()[1].text, "Hello, world!");
@@ -47,14 +48,16 @@ TEST(Transcript, DeltasAssembleIntoTheReplyThatDoneConfirms) {
 TEST(Transcript, MidStreamTheReplyShowsWhatHasArrived) {
   transcript t("c1");
   const auto frames = streamed_exchange();
-  for (std::size_t i = 0; i < 5; ++i) t.apply(frames[i]);
+  for (std::size_t i = 0; i < 5; ++i)
+    t.apply(frames[i]);
   EXPECT_EQ(t.find("a1")->text, "Hello, wor");
   EXPECT_EQ(t.find("a1")->status, message_status::streaming);
 }
 
 TEST(Transcript, AReplayOfSeenEventsChangesNothing) {
   transcript t("c1");
-  for (const auto& frame : streamed_exchange()) t.apply(frame);
+  for (const auto& frame : streamed_exchange())
+    t.apply(frame);
   const auto before = t.messages();
   for (const auto& frame : streamed_exchange()) {
     const outcome o = t.apply(frame);
@@ -66,12 +69,14 @@ TEST(Transcript, AReplayOfSeenEventsChangesNothing) {
 TEST(Transcript, ResumingAfterACutAtAnyPointShowsEveryEventOnce) {
   const auto frames = streamed_exchange();
   transcript whole("c1");
-  for (const auto& frame : frames) whole.apply(frame);
+  for (const auto& frame : frames)
+    whole.apply(frame);
 
   for (std::size_t cut = 0; cut <= frames.size(); ++cut) {
     SCOPED_TRACE(cut);
     transcript t("c1");
-    for (std::size_t i = 0; i < cut; ++i) t.apply(frames[i]);
+    for (std::size_t i = 0; i < cut; ++i)
+      t.apply(frames[i]);
     // The server replays what came after last_seq; an overlap of one event is harmless.
     const seq_t resume_from = std::max<seq_t>(0, t.last_seq() - 1);
     for (const auto& frame : frames) {
@@ -87,10 +92,11 @@ TEST(Transcript, ResumingAfterACutAtAnyPointShowsEveryEventOnce) {
 TEST(Transcript, AStoredMessageReplacesAPartlyStreamedOne) {
   transcript t("c1");
   const auto frames = streamed_exchange();
-  for (std::size_t i = 0; i < 4; ++i) t.apply(frames[i]);
+  for (std::size_t i = 0; i < 4; ++i)
+    t.apply(frames[i]);
   // Resumed after the reply finished: the server sends the stored message instead of deltas.
-  EXPECT_EQ(t.apply(message_event_frame{make_message("a1", role::assistant, "Hello, world!",
-                                                     message_status::complete, 6)}),
+  EXPECT_EQ(t.apply(message_event_frame{
+                make_message("a1", role::assistant, "Hello, world!", message_status::complete, 6)}),
             outcome::applied);
   EXPECT_EQ(t.find("a1")->text, "Hello, world!");
   EXPECT_EQ(t.messages().size(), 2u);
@@ -99,7 +105,8 @@ TEST(Transcript, AStoredMessageReplacesAPartlyStreamedOne) {
 TEST(Transcript, CancelledAndFailedRepliesKeepTheirTextAndSayHowTheyEnded) {
   transcript t("c1");
   const auto frames = streamed_exchange();
-  for (std::size_t i = 0; i < 4; ++i) t.apply(frames[i]);
+  for (std::size_t i = 0; i < 4; ++i)
+    t.apply(frames[i]);
   t.apply(done_frame{"c1", "a1", 7, "Hello", finish_reason::cancelled, std::nullopt, {}});
   EXPECT_EQ(t.find("a1")->text, "Hello");
   EXPECT_EQ(t.find("a1")->status, message_status::cancelled);
@@ -115,7 +122,8 @@ TEST(Transcript, EventsItCannotPlaceAskForAReload) {
 
 TEST(Transcript, EditsReplaceTheText) {
   transcript t("c1");
-  for (const auto& frame : streamed_exchange()) t.apply(frame);
+  for (const auto& frame : streamed_exchange())
+    t.apply(frame);
   EXPECT_EQ(t.apply(edit_frame{"c1", "a1", 7, "Hello again"}), outcome::applied);
   EXPECT_EQ(t.find("a1")->text, "Hello again");
   EXPECT_EQ(t.find("a1")->seq, 7);
