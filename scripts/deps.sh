@@ -16,7 +16,7 @@ packages=(
   dpkg-dev xz-utils
 )
 test_packages=(
-  googletest libgtest-dev
+  googletest libgtest-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   clang-format
 )
