@@ -224,20 +224,23 @@ void fields(V& v, T& f) {
   v.text("label", f.label, limits::max_label_bytes, blank::allowed);
 }
 
-template <class V, of<delta_frame> T>
-void fields(V& v, T& f) {
+// The head shared by the events that carry a reply's text: delta, done, edit.
+template <class V, class T>
+void reply_text_fields(V& v, T& f) {
   v.id("conversation_id", f.conversation_id);
   v.id("message_id", f.message_id);
   v.integer("seq", f.seq, 1, max_seq);
   v.text("text", f.text, limits::max_reply_bytes, blank::allowed);
 }
 
+template <class V, of<delta_frame> T>
+void fields(V& v, T& f) {
+  reply_text_fields(v, f);
+}
+
 template <class V, of<done_frame> T>
 void fields(V& v, T& f) {
-  v.id("conversation_id", f.conversation_id);
-  v.id("message_id", f.message_id);
-  v.integer("seq", f.seq, 1, max_seq);
-  v.text("text", f.text, limits::max_reply_bytes, blank::allowed);
+  reply_text_fields(v, f);
   v.enumeration("finish_reason", f.finish_reason);
   v.object("usage", f.usage);
   v.json_object("metadata", f.metadata, emit::omit_empty);
@@ -254,10 +257,7 @@ void fields(V& v, T& f) {
 
 template <class V, of<edit_frame> T>
 void fields(V& v, T& f) {
-  v.id("conversation_id", f.conversation_id);
-  v.id("message_id", f.message_id);
-  v.integer("seq", f.seq, 1, max_seq);
-  v.text("text", f.text, limits::max_reply_bytes, blank::allowed);
+  reply_text_fields(v, f);
 }
 
 template <class V, of<notification_frame> T>

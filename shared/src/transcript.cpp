@@ -77,34 +77,33 @@ transcript::outcome transcript::apply_event(const message_event_frame& event) {
   return outcome::applied;
 }
 
-transcript::outcome transcript::apply_event(const delta_frame& delta) {
-  if (const outcome gate = admit(delta); gate != outcome::applied) return gate;
-  message* m = find_mutable(delta.message_id);
+template <class Event, class Change>
+transcript::outcome transcript::change_message(const Event& event, Change&& change) {
+  if (const outcome gate = admit(event); gate != outcome::applied) return gate;
+  message* m = find_mutable(event.message_id);
   if (!m) return outcome::unknown_message;
-  m->text += delta.text;
-  m->status = message_status::streaming;
-  m->seq = last_seq_ = delta.seq;
+  change(*m);
+  m->seq = last_seq_ = event.seq;
   return outcome::applied;
+}
+
+transcript::outcome transcript::apply_event(const delta_frame& delta) {
+  return change_message(delta, [&](message& m) {
+    m.text += delta.text;
+    m.status = message_status::streaming;
+  });
 }
 
 transcript::outcome transcript::apply_event(const done_frame& done) {
-  if (const outcome gate = admit(done); gate != outcome::applied) return gate;
-  message* m = find_mutable(done.message_id);
-  if (!m) return outcome::unknown_message;
-  m->text = done.text;  // authoritative: equal to the deltas' concatenation
-  m->status = status_after(done.finish_reason);
-  if (!done.metadata.empty()) m->metadata = done.metadata;
-  m->seq = last_seq_ = done.seq;
-  return outcome::applied;
+  return change_message(done, [&](message& m) {
+    m.text = done.text;  // authoritative: equal to the deltas' concatenation
+    m.status = status_after(done.finish_reason);
+    if (!done.metadata.empty()) m.metadata = done.metadata;
+  });
 }
 
 transcript::outcome transcript::apply_event(const edit_frame& edit) {
-  if (const outcome gate = admit(edit); gate != outcome::applied) return gate;
-  message* m = find_mutable(edit.message_id);
-  if (!m) return outcome::unknown_message;
-  m->text = edit.text;
-  m->seq = last_seq_ = edit.seq;
-  return outcome::applied;
+  return change_message(edit, [&](message& m) { m.text = edit.text; });
 }
 
 transcript::outcome transcript::apply_event(const ask_frame& ask) {

@@ -50,6 +50,9 @@ class transcript {
   // Shared gate of every seq-carrying event: right conversation and not seen before.
   template <class Event>
   outcome admit(const Event& event) const;
+  // Admits an event that changes a held message, applies `change` to it and advances seq.
+  template <class Event, class Change>
+  outcome change_message(const Event& event, Change&& change);
 
   std::string conversation_id_;
   seq_t last_seq_ = 0;
