@@ -4,7 +4,10 @@ set(vector_dir ${PROJECT_SOURCE_DIR}/tests/vectors)
 
 if(PALAVER_WASM)
   set(wasm_tests ${PALAVER_WASM_BINARY_DIR}/tests/shared)
-  add_test(NAME shared.wasm COMMAND ${PALAVER_WASM_RUNNER} ${wasm_tests}/shared_tests.js)
+  include(PalaverGTest)
+  get_property(shared_test_sources GLOBAL PROPERTY palaver_shared_test_sources)
+  palaver_add_gtest_cases(shared.wasm SOURCES ${shared_test_sources}
+                          COMMAND ${PALAVER_WASM_RUNNER} ${wasm_tests}/shared_tests.js)
   # Byte-for-byte agreement of the two builds over every vector.
   add_test(NAME vectors.native_equals_wasm
     COMMAND ${CMAKE_COMMAND}
