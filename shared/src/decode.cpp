@@ -2,7 +2,7 @@
 // Never throws; the first rule broken, in canonical field order, is the error reported.
 // Stateless apart from per-call locals: safe on any thread.
 //
-// Sections: text rules · the reader visitor · frame dispatch · public entry points.
+// Sections: enums · metadata · the reader visitor · frame dispatch · public entry points.
 #include <string>
 #include <utility>
 
@@ -13,58 +13,18 @@
 #include "fields.hpp"
 #include "frame_names.hpp"
 #include "json_canonical.hpp"
+#include "text_rules.hpp"
 
 namespace palaver {
 namespace json = boost::json;
 using detail::blank;
 using detail::emit;
 using detail::presence;
+using namespace detail::text_rules;
 
 namespace {
 
-// ---- text rules ------------------------------------------------------------------------
-
-bool is_id_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-';
-}
-
-bool is_agent_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-bool is_token_char(char c) {
-  return c > 0x20 && c < 0x7F;
-}
-
-bool is_mime_char(char c) {
-  return is_id_char(c) || c == '.' || c == '+' || c == '!' || c == '#' || c == '$' || c == '&' ||
-         c == '^';
-}
-
-template <class Pred>
-bool all_of(std::string_view s, Pred pred) {
-  for (char c : s)
-    if (!pred(c)) return false;
-  return true;
-}
-
-bool is_blank(std::string_view s) {
-  return all_of(s, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
-}
-
-bool is_mime_type(std::string_view s) {
-  const auto slash = s.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) return false;
-  return all_of(s.substr(0, slash), is_mime_char) && all_of(s.substr(slash + 1), is_mime_char);
-}
-
-// Only web links and server-relative paths: never javascript:, data: or the like.
-bool is_safe_url(std::string_view s) {
-  const bool relative = s.size() > 1 && s[0] == '/' && s[1] != '/';
-  const bool web = s.starts_with("https://") || s.starts_with("http://");
-  return (relative || web) && all_of(s, is_token_char);
-}
+// ---- enums -----------------------------------------------------------------------------
 
 std::optional<role> parse_enum(std::string_view s, role*) {
   return role_from_string(s);
@@ -82,6 +42,21 @@ std::optional<error_code> parse_enum(std::string_view s, error_code*) {
   return error_code_from_string(s);
 }
 
+// ---- metadata --------------------------------------------------------------------------
+
+// The rules of a metadata object, for frames and canonical_json_object() alike. The error
+// names no field: the caller knows which one it is.
+result<json_object_text> to_object_text(const json::value& v) {
+  if (!v.is_object()) return decode_error{error_code::bad_field, "", "must be an object"};
+  if (v.get_object().empty()) return json_object_text{};  // {} and absent are the same
+  std::optional<std::string> text = detail::canonical_json(v);
+  if (!text) return decode_error{error_code::bad_field, "", "holds a number out of range"};
+  if (text->size() > limits::max_metadata_bytes)
+    return decode_error{error_code::too_large, "",
+                        "longer than " + std::to_string(limits::max_metadata_bytes) + " bytes"};
+  return detail::json_object_access::make(std::move(*text));
+}
+
 // ---- the reader visitor ----------------------------------------------------------------
 
 // Reads the members of one JSON object into a value through its fields(). All readers of
@@ -94,7 +69,7 @@ class reader {
   // Identifiers.
   void id(std::string_view key, std::string& out, presence p = presence::required) {
     string_field(key, out, p, limits::max_id_bytes, [&](std::string_view s) {
-      return check(!s.empty() && all_of(s, is_id_char), key, "must be 1 to 64 of A-Z a-z 0-9 _ -");
+      return check(is_id(s), key, "must be 1 to 64 of A-Z a-z 0-9 _ -");
     });
   }
   void id(std::string_view key, std::optional<std::string>& out) {
@@ -233,12 +208,9 @@ class reader {
   void json_object(std::string_view key, json_object_text& out, emit) {
     const json::value* v = find(key, presence::optional);
     if (!v) return;
-    if (!v->is_object()) return fail(error_code::bad_field, key, "must be an object");
-    if (v->get_object().empty()) return;  // {} and absent are the same: no metadata
-    out.text = detail::canonical_json(*v);
-    if (out.text.size() > limits::max_metadata_bytes)
-      fail(error_code::too_large, key,
-           "longer than " + std::to_string(limits::max_metadata_bytes) + " bytes");
+    auto text = to_object_text(*v);
+    if (!text) return fail(text.error().code, key, std::move(text.error().detail));
+    out = std::move(*text);
   }
 
   // A message needs text unless attachments carry it.
@@ -327,8 +299,13 @@ std::string_view parse_error_detail(const boost::system::error_code& ec) {
   return "not valid JSON (RFC 8259, UTF-8)";
 }
 
-// Parses `text` as one JSON value no deeper than limits::max_json_depth.
-result<json::value> parse_json(std::string_view text, json::storage_ptr storage) {
+// Parses `text`, at most `max_bytes` long, as one JSON object no deeper than
+// limits::max_json_depth.
+result<json::value> parse_object(std::string_view text, std::size_t max_bytes,
+                                 json::storage_ptr storage = {}) {
+  if (text.size() > max_bytes)
+    return frame_error(error_code::too_large,
+                       "longer than " + std::to_string(max_bytes) + " bytes");
   json::parse_options options;
   options.max_depth = limits::max_json_depth;
   boost::system::error_code ec;
@@ -336,7 +313,20 @@ result<json::value> parse_json(std::string_view text, json::storage_ptr storage)
   if (ec)
     return frame_error(ec == json::error::too_deep ? error_code::too_large : error_code::bad_frame,
                        std::string(parse_error_detail(ec)));
+  if (!value.is_object()) return frame_error(error_code::bad_frame, "not a JSON object");
   return value;
+}
+
+// Best effort, for the error frame that answers a frame that failed: the ids it named.
+void add_context(decode_error& error, const json::object& frame) {
+  const auto id_at = [&](std::string_view key) -> std::optional<std::string> {
+    const json::value* v = frame.if_contains(key);
+    if (v && v->is_string() && is_id(v->get_string())) return std::string(v->get_string());
+    return std::nullopt;
+  };
+  for (const char* key : {"client_msg_id", "request_id", "message_id"})
+    if ((error.ref = id_at(key))) break;
+  error.conversation_id = id_at("conversation_id");
 }
 
 template <class Variant, std::size_t I>
@@ -357,14 +347,10 @@ Variant read_alternative(std::size_t index, reader& r, std::index_sequence<I...>
 template <class Variant, std::size_t N>
 result<Variant> decode_frame(std::string_view text, std::size_t max_bytes,
                              const std::array<std::string_view, N>& type_names) {
-  if (text.size() > max_bytes)
-    return frame_error(error_code::too_large,
-                       "frame longer than " + std::to_string(max_bytes) + " bytes");
   unsigned char buffer[4096];
   json::monotonic_resource arena(buffer, sizeof buffer);
-  auto parsed = parse_json(text, &arena);
+  auto parsed = parse_object(text, max_bytes, &arena);
   if (!parsed) return parsed.error();
-  if (!parsed->is_object()) return frame_error(error_code::bad_frame, "a frame is a JSON object");
   const json::object& object = parsed->get_object();
 
   const json::value* type = object.if_contains("type");
@@ -380,18 +366,17 @@ result<Variant> decode_frame(std::string_view text, std::size_t max_bytes,
   std::optional<decode_error> error;
   reader r(object, "", error);
   Variant frame = read_alternative<Variant>(index, r, std::make_index_sequence<N>{});
-  if (error) return *error;
+  if (error) {
+    add_context(*error, object);
+    return *error;
+  }
   return frame;
 }
 
 template <class T>
 result<T> decode_value(std::string_view text) {
-  if (text.size() > limits::max_server_frame_bytes)
-    return frame_error(error_code::too_large,
-                       "longer than " + std::to_string(limits::max_server_frame_bytes) + " bytes");
-  auto parsed = parse_json(text, {});
+  auto parsed = parse_object(text, limits::max_server_frame_bytes);
   if (!parsed) return parsed.error();
-  if (!parsed->is_object()) return frame_error(error_code::bad_frame, "must be a JSON object");
   std::optional<decode_error> error;
   reader r(parsed->get_object(), "", error);
   T value;
@@ -422,15 +407,9 @@ result<message> decode_message(std::string_view text) {
 }
 
 result<json_object_text> canonical_json_object(std::string_view text) {
-  auto parsed = parse_json(text, {});
+  auto parsed = parse_object(text, limits::max_server_frame_bytes);
   if (!parsed) return parsed.error();
-  if (!parsed->is_object()) return frame_error(error_code::bad_field, "must be a JSON object");
-  if (parsed->get_object().empty()) return json_object_text{};
-  json_object_text out{detail::canonical_json(*parsed)};
-  if (out.text.size() > limits::max_metadata_bytes)
-    return frame_error(error_code::too_large,
-                       "longer than " + std::to_string(limits::max_metadata_bytes) + " bytes");
-  return out;
+  return to_object_text(*parsed);
 }
 
 }  // namespace palaver

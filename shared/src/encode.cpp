@@ -85,7 +85,7 @@ class writer {
   void json_object(std::string_view key, const json_object_text& v, emit e) {
     if (v.empty() && e == emit::omit_empty) return;
     out_.key(key);
-    out_.raw(v.empty() ? std::string_view("{}") : std::string_view(v.text));
+    out_.raw(v.empty() ? std::string_view("{}") : std::string_view(v.text()));
   }
 
   void require_content(std::string_view, const std::string&, bool) {}

@@ -195,6 +195,7 @@ void fields(V& v, T& f) {
   v.array("messages", f.messages, limits::max_history_messages, emit::always);
   v.integer("last_seq", f.last_seq, 0, max_seq);
   v.boolean("has_more", f.has_more);
+  v.id("before_id", f.before_id);
 }
 
 template <class V, of<ack_frame> T>

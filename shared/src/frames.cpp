@@ -2,6 +2,7 @@
 #include "palaver/frames.hpp"
 
 #include "frame_names.hpp"
+#include "text_rules.hpp"
 
 namespace palaver {
 namespace {
@@ -24,8 +25,8 @@ std::string_view type_name(const server_frame& frame) {
   return detail::server_type_names[frame.index()];
 }
 
-error_frame make_error_frame(const decode_error& error, std::optional<std::string> ref,
-                             std::optional<std::string> conversation_id) {
+error_frame make_error_frame(const decode_error& error) {
+  using namespace detail::text_rules;
   std::string message = describe(error);
   if (message.size() > limits::max_error_message_bytes) {
     std::size_t cut = limits::max_error_message_bytes;
@@ -33,7 +34,11 @@ error_frame make_error_frame(const decode_error& error, std::optional<std::strin
       --cut;
     message.resize(cut);  // on a code point boundary, so the text stays valid UTF-8
   }
-  return error_frame{error.code, std::move(message), std::move(ref), std::move(conversation_id)};
+  const auto valid_id = [](const std::optional<std::string>& id) {
+    return id && is_id(*id) ? id : std::nullopt;
+  };
+  return error_frame{error.code, std::move(message), valid_id(error.ref),
+                     valid_id(error.conversation_id)};
 }
 
 }  // namespace palaver

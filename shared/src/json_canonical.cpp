@@ -1,6 +1,8 @@
 // Canonical JSON of arbitrary values. See json_canonical.hpp.
 #include "json_canonical.hpp"
 
+#include <cmath>
+
 #include <boost/json.hpp>
 
 #include "json_writer.hpp"
@@ -8,20 +10,21 @@
 namespace palaver::detail {
 namespace {
 
-void write_value(json_writer& w, const boost::json::value& value) {
+// False if the value holds a number that JSON cannot write.
+bool write_value(json_writer& w, const boost::json::value& value) {
   switch (value.kind()) {
     case boost::json::kind::object:
       w.begin_object();
       for (const auto& member : value.get_object()) {
         w.key(member.key());
-        write_value(w, member.value());
+        if (!write_value(w, member.value())) return false;
       }
       w.end_object();
       break;
     case boost::json::kind::array:
       w.begin_array();
       for (const auto& element : value.get_array())
-        write_value(w, element);
+        if (!write_value(w, element)) return false;
       w.end_array();
       break;
     case boost::json::kind::string:
@@ -36,19 +39,22 @@ void write_value(json_writer& w, const boost::json::value& value) {
     case boost::json::kind::null:
       w.raw("null");
       break;
-    case boost::json::kind::uint64:
     case boost::json::kind::double_:
+      if (!std::isfinite(value.get_double())) return false;
+      [[fallthrough]];
+    case boost::json::kind::uint64:
       w.raw(boost::json::serialize(value));
       break;
   }
+  return true;
 }
 
 }  // namespace
 
-std::string canonical_json(const boost::json::value& value) {
+std::optional<std::string> canonical_json(const boost::json::value& value) {
   std::string out;
   json_writer writer(out);
-  write_value(writer, value);
+  if (!write_value(writer, value)) return std::nullopt;
   return out;
 }
 

@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "text_rules.hpp"
+
 namespace palaver::detail {
 
 void json_writer::separate() {
@@ -15,16 +17,32 @@ void json_writer::key(std::string_view name) {
   out_.push_back(':');
 }
 
+// Escapes what JSON requires and replaces bytes that are not UTF-8 with U+FFFD, so the
+// output is always a valid text frame, even for a reply cut in the middle of a character.
 void json_writer::string(std::string_view value) {
   static constexpr char hex[] = "0123456789abcdef";
   separate();
   out_.push_back('"');
-  std::size_t run_start = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
+  std::size_t run_start = 0;  // start of the bytes copied as they are
+  std::size_t i = 0;
+  while (i < value.size()) {
     const auto c = static_cast<unsigned char>(value[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x80) {
+      if (const std::size_t length = text_rules::utf8_sequence_length(value, i)) {
+        i += length;
+        continue;
+      }
+      out_.append(value.data() + run_start, i - run_start);
+      out_.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+      run_start = ++i;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
     out_.append(value.data() + run_start, i - run_start);
-    run_start = i + 1;
+    run_start = ++i;
     out_.push_back('\\');
     switch (c) {
       case '"':

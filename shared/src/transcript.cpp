@@ -57,6 +57,7 @@ message* transcript::find_mutable(std::string_view message_id) {
 
 void transcript::close_ask(std::string_view request_id) {
   std::erase_if(open_asks_, [&](const ask_frame& a) { return a.request_id == request_id; });
+  answered_.emplace_back(request_id);
 }
 
 template <class Event>
@@ -106,22 +107,33 @@ transcript::outcome transcript::apply_event(const edit_frame& edit) {
   return change_message(edit, [&](message& m) { m.text = edit.text; });
 }
 
+// Asks are kept by request_id, not seq: after a `history` page the server sends the open
+// ones again, with seqs the page already covers.
 transcript::outcome transcript::apply_event(const ask_frame& ask) {
-  if (const outcome gate = admit(ask); gate != outcome::applied) return gate;
+  if (ask.conversation_id != conversation_id_) return outcome::other_conversation;
+  const auto same = [&](const ask_frame& a) { return a.request_id == ask.request_id; };
+  if (std::any_of(open_asks_.begin(), open_asks_.end(), same) ||
+      std::find(answered_.begin(), answered_.end(), ask.request_id) != answered_.end())
+    return outcome::duplicate;
   open_asks_.push_back(ask);
-  last_seq_ = ask.seq;
+  last_seq_ = std::max(last_seq_, ask.seq);
   return outcome::applied;
 }
 
-// A page of stored messages, oldest first. Unknown ones are merged in after the held message
-// they follow in the page (or in front, for an older page); newer versions replace held ones.
-// A page newer than everything held and sharing nothing with it follows a gap: it replaces
-// the transcript. Pages are not seq events, so they never count as duplicates.
+// A page of stored messages, oldest first. An older page (before_id) goes in front of what
+// is held and leaves last_seq alone. The newest page resets the transcript unless it shares
+// a message with it (nothing held yet, or a gap after RESUME_GAP), and moves last_seq up.
+// Either way, unknown messages are merged in after the held message they follow in the
+// page, and newer versions replace held ones. Pages are not seq events: never duplicates.
 transcript::outcome transcript::apply_event(const history_frame& page) {
   if (page.conversation_id != conversation_id_) return outcome::other_conversation;
+  const bool newest = !page.before_id.has_value();
   const bool overlaps = std::any_of(page.messages.begin(), page.messages.end(),
                                     [&](const message& m) { return find(m.id) != nullptr; });
-  if (!overlaps && page.last_seq > last_seq_) messages_.clear();
+  if (newest && !overlaps) {
+    messages_.clear();
+    open_asks_.clear();
+  }
 
   std::size_t next = 0;  // where the next unknown message of the page goes
   for (const message& m : page.messages) {
@@ -136,7 +148,7 @@ transcript::outcome transcript::apply_event(const history_frame& page) {
   }
   if (!page.messages.empty() && messages_.front().id == page.messages.front().id)
     has_older_ = page.has_more;
-  last_seq_ = std::max(last_seq_, page.last_seq);
+  if (newest) last_seq_ = std::max(last_seq_, page.last_seq);
   return outcome::applied;
 }
 

@@ -18,7 +18,7 @@ message sample_message() {
   m.created_at = 1795312317123;
   m.buttons = {{"yes", "Yes, please"}, {"no", "No"}};
   m.attachments = {{"file_1", "report.pdf", "application/pdf", 1234, "/files/file_1"}};
-  m.metadata = json_object_text{R"({"model":"echo","tags":["a",1,true,null]})"};
+  m.metadata = *canonical_json_object(R"({"model":"echo","tags":["a",1,true,null]})");
   m.rating = -1;
   return m;
 }
@@ -48,13 +48,14 @@ std::vector<server_frame> every_server_frame() {
       ready_frame{1, "sess_1", {"v_abc", "Visitor", true}, "visitor.token.sig", {65536, 20}},
       conversation_frame{{"conv_1", "Shipping", "echo", 1, 2, 3}},
       history_frame{"conv_1", {sample_message(), sample_message()}, 50, true},
+      history_frame{"conv_1", {}, 50, false, "msg_1"},
       ack_frame{"c-7f3a", "conv_1", "msg_1", 41},
       message_event_frame{sample_message()},
       typing_frame{"conv_1", true},
       progress_frame{"conv_1", "msg_2", "search", "Searching the docs…"},
       delta_frame{"conv_1", "msg_2", 43, " world"},
       done_frame{"conv_1", "msg_2", 44, "Hello world", finish_reason::length, usage{10, 20, 30},
-                 json_object_text{R"({"k":1})"}},
+                 *canonical_json_object(R"({"k":1})")},
       ask_frame{"conv_1", 46, "req_9", "Which day?", {"Monday", "Tuesday"}},
       edit_frame{"conv_1", "msg_2", 45, "Hello, world"},
       notification_frame{std::nullopt, notification_level::warning, "Maintenance at 22:00"},
@@ -148,6 +149,30 @@ TEST(Codec, TheFirstBrokenRuleInCanonicalOrderIsReported) {
   EXPECT_EQ(bad.error().code, error_code::bad_field);
 }
 
+TEST(Codec, AReplyCutInsideACharacterStillEncodesToAValidFrame) {
+  // An agent's delta may end mid-character; the frame must stay valid UTF-8 and JSON.
+  const std::string text = encode(server_frame{delta_frame{"c", "m", 1, "price: \xe2\x82"}});
+  const auto decoded = decode_server_frame(text);
+  ASSERT_TRUE(decoded) << describe(decoded.error());
+  EXPECT_EQ(std::get<delta_frame>(*decoded).text, "price: \xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(Codec, ARejectedFrameStillNamesTheIdsItCarried) {
+  // So that the error frame can say which message or conversation it answers.
+  const auto bad = decode_client_frame(
+      R"({"type":"message","conversation_id":"conv_1","client_msg_id":"c-9","text":" "})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().ref, "c-9");
+  EXPECT_EQ(bad.error().conversation_id, "conv_1");
+  const error_frame answer = make_error_frame(bad.error());
+  EXPECT_EQ(answer.ref, "c-9");
+  EXPECT_EQ(answer.conversation_id, "conv_1");
+
+  const auto cancel = decode_client_frame(R"({"type":"cancel","conversation_id":"no spaces"})");
+  ASSERT_FALSE(cancel);
+  EXPECT_FALSE(cancel.error().conversation_id);  // not an id: not echoed
+}
+
 TEST(Codec, UnknownFieldsAreIgnoredAndNullMeansAbsent) {
   const auto frame = decode_client_frame(
       R"({"future":{"x":[1,2]},"type":"subscribe","last_seq":null,"conversation_id":"c1"})");
@@ -185,7 +210,8 @@ TEST(Codec, AttachmentUrlsAreWebLinksOrServerPaths) {
   };
   EXPECT_TRUE(with_url("https://cdn.example.com/a.txt"));
   EXPECT_TRUE(with_url("/files/f"));
-  for (const char* bad : {"javascript:alert(1)", "//evil.example/x", "data:text/html,hi", "/a b"})
+  for (const char* bad : {"javascript:alert(1)", "//evil.example/x", "/\\\\evil.example/x",
+                          "https://", "https:///x", "data:text/html,hi", "/a b", "/"})
     EXPECT_EQ(with_url(bad).error().code, error_code::bad_field) << bad;
 }
 
@@ -205,9 +231,11 @@ TEST(Codec, ModelValuesRoundTripForTheRestApiAndTheStore) {
 TEST(Codec, MetadataIsAnyObjectKeptInCanonicalFormWithinItsLimit) {
   const auto meta = canonical_json_object(R"( { "b" : [ 1 , 2.5 ] , "a" : { } } )");
   ASSERT_TRUE(meta);
-  EXPECT_EQ(meta->text, R"({"b":[1,2.5E0],"a":{}})");
+  EXPECT_EQ(meta->text(), R"({"b":[1,2.5E0],"a":{}})");
   EXPECT_TRUE(canonical_json_object("{ }")->empty());
-  EXPECT_EQ(canonical_json_object("[1]").error().code, error_code::bad_field);
+  EXPECT_EQ(canonical_json_object("[1]").error().code, error_code::bad_frame);
+  // 1e400 is valid JSON but no finite number: it has no canonical text.
+  EXPECT_EQ(canonical_json_object(R"({"x":[1e400]})").error().code, error_code::bad_field);
   const std::string big = R"({"k":")" + std::string(limits::max_metadata_bytes, 'x') + R"("})";
   EXPECT_EQ(canonical_json_object(big).error().code, error_code::too_large);
 }

@@ -30,7 +30,7 @@ TEST(Frames, TypeNamesAreTheDocumentedOnesAndDistinct) {
 
 TEST(Frames, ErrorFrameCarriesCodeMessageRefAndConversation) {
   const error_frame e =
-      make_error_frame({error_code::too_large, "text", "longer than 32768 bytes"}, "m-1", "c-1");
+      make_error_frame({error_code::too_large, "text", "longer than 32768 bytes", "m-1", "c-1"});
   EXPECT_EQ(e.code, error_code::too_large);
   EXPECT_EQ(e.message, "text: longer than 32768 bytes");
   EXPECT_EQ(e.ref, "m-1");
@@ -38,6 +38,15 @@ TEST(Frames, ErrorFrameCarriesCodeMessageRefAndConversation) {
   const error_frame bare = make_error_frame({error_code::bad_frame, "", "x"});
   EXPECT_FALSE(bare.ref);
   EXPECT_FALSE(bare.conversation_id);
+}
+
+TEST(Frames, ErrorFrameLeavesOutIdsThatAreNotValid) {
+  // Echoing an over-long or malformed id would make an error frame clients refuse.
+  const error_frame e =
+      make_error_frame({error_code::too_large, "client_msg_id", "longer than 64 bytes",
+                        std::string(65, 'a'), "has space"});
+  EXPECT_FALSE(e.ref);
+  EXPECT_FALSE(e.conversation_id);
 }
 
 TEST(Frames, ErrorFrameMessageIsCutToItsLimitOnACodePointBoundary) {

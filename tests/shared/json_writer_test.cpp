@@ -30,6 +30,22 @@ TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharactersOnly) {
   EXPECT_EQ(out, "\"q\\\"b\\\\n\\nt\\tc\\u0001z\\u001f/é😀\\u0000\"");
 }
 
+TEST(JsonWriter, ReplacesWhatIsNotUtf8SoTheOutputIsAlwaysAValidFrame) {
+  std::string out;
+  json_writer w(out);
+  w.begin_array();
+  w.string("ok \xe2\x82");            // a reply cut inside "€"
+  w.string("\xc0\xaf \xed\xa0\x80");  // an overlong "/" and a UTF-8-encoded surrogate
+  w.string("\xf4\x90\x80\x80 \x80");  // above U+10FFFF, a stray continuation byte
+  w.string("€ 😀 \xf4\x8f\xbf\xbf");   // valid, up to U+10FFFF, is kept as it is
+  w.end_array();
+  EXPECT_EQ(out,
+            "[\"ok \xEF\xBF\xBD\xEF\xBF\xBD\","
+            "\"\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\","
+            "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\","
+            "\"€ 😀 \xf4\x8f\xbf\xbf\"]");
+}
+
 TEST(JsonWriter, AppendsAfterExistingTextWithoutASeparator) {
   std::string out = "prefix:";
   json_writer w(out);

@@ -129,13 +129,26 @@ TEST(Transcript, EditsReplaceTheText) {
   EXPECT_EQ(t.find("a1")->seq, 7);
 }
 
-TEST(Transcript, AsksStayOpenUntilAnswered) {
+TEST(Transcript, AsksStayOpenUntilAnsweredAndAReplayDoesNotReopenThem) {
   transcript t("c1");
-  t.apply(ask_frame{"c1", 1, "r1", "Which plan?", {"Basic", "Pro"}});
-  EXPECT_EQ(t.apply(ask_frame{"c1", 1, "r1", "Which plan?", {"Basic", "Pro"}}), outcome::duplicate);
+  const ask_frame ask{"c1", 1, "r1", "Which plan?", {"Basic", "Pro"}};
+  t.apply(ask);
+  EXPECT_EQ(t.apply(ask), outcome::duplicate);
   ASSERT_EQ(t.open_asks().size(), 1u);
   t.close_ask("r1");
   EXPECT_TRUE(t.open_asks().empty());
+  EXPECT_EQ(t.apply(ask), outcome::duplicate);
+  EXPECT_TRUE(t.open_asks().empty());
+}
+
+TEST(Transcript, OpenAsksSentAgainAfterAFreshPageAreShown) {
+  transcript t("c1");
+  const message hi = make_message("m1", role::user, "hi", message_status::complete, 1);
+  t.apply(history_frame{"c1", {hi}, 3, false});
+  // The ask (seq 2) is older than the page's last_seq, yet still open: it must show.
+  EXPECT_EQ(t.apply(ask_frame{"c1", 2, "r1", "Which plan?", {}}), outcome::applied);
+  EXPECT_EQ(t.open_asks().size(), 1u);
+  EXPECT_EQ(t.last_seq(), 3);
 }
 
 TEST(Transcript, OlderPagesGoInFront) {
@@ -145,12 +158,36 @@ TEST(Transcript, OlderPagesGoInFront) {
   };
   t.apply(history_frame{"c1", {m("m3", 3), m("m4", 4)}, 4, true});
   EXPECT_TRUE(t.has_older());
-  t.apply(history_frame{"c1", {m("m1", 1), m("m2", 2)}, 4, false});
+  t.apply(history_frame{"c1", {m("m1", 1), m("m2", 2)}, 4, false, "m3"});
   ASSERT_EQ(t.messages().size(), 4u);
   EXPECT_EQ(t.messages()[0].id, "m1");
   EXPECT_EQ(t.messages()[3].id, "m4");
   EXPECT_FALSE(t.has_older());
   EXPECT_EQ(t.last_seq(), 4);
+}
+
+TEST(Transcript, AnOlderPageNeverDropsWhatIsHeldNorMovesTheResumePoint) {
+  transcript t("c1");
+  auto m = [](const char* id, seq_t seq) {
+    return make_message(id, role::user, id, message_status::complete, seq);
+  };
+  t.apply(history_frame{"c1", {m("m3", 3), m("m4", 4)}, 4, true});
+  // Asked for later, the page reports the conversation's newer last_seq (6): events 5 and 6
+  // have not reached this transcript, so resuming must still start after 4.
+  t.apply(history_frame{"c1", {m("m1", 1), m("m2", 2)}, 6, false, "m3"});
+  ASSERT_EQ(t.messages().size(), 4u);
+  EXPECT_EQ(t.last_seq(), 4);
+  EXPECT_EQ(t.apply(message_event_frame{m("m5", 5)}), outcome::applied);
+}
+
+TEST(Transcript, AnOlderPageDuringAStreamLeavesTheStreamGoing) {
+  transcript t("c1");
+  const auto frames = streamed_exchange();
+  for (std::size_t i = 0; i < 4; ++i)
+    t.apply(frames[i]);  // a1 has seen delta 3
+  t.apply(history_frame{"c1", {}, 4, false, "u1"});
+  EXPECT_EQ(t.apply(frames[4]), outcome::applied);
+  EXPECT_EQ(t.find("a1")->text, "Hello, wor");
 }
 
 TEST(Transcript, AnOverlappingPageFillsInWhatWasMissed) {
@@ -171,8 +208,10 @@ TEST(Transcript, APageAfterAGapReplacesEverything) {
     return make_message(id, role::user, id, message_status::complete, seq);
   };
   t.apply(history_frame{"c1", {m("m1", 1)}, 1, false});
+  t.apply(ask_frame{"c1", 2, "r1", "Still there?", {}});
   t.apply(history_frame{"c1", {m("m8", 8), m("m9", 9)}, 9, true});
   ASSERT_EQ(t.messages().size(), 2u);
+  EXPECT_TRUE(t.open_asks().empty());  // the server sends the still-open ones again
   EXPECT_EQ(t.messages()[0].id, "m8");
   EXPECT_TRUE(t.has_older());
 }

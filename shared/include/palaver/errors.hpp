@@ -41,11 +41,24 @@ std::string_view to_string(error_code code);
 std::optional<error_code> error_code_from_string(std::string_view name);
 
 // Why a frame was rejected: the code, the field it concerns (dotted path such as
-// "message.text", empty for the frame as a whole) and a sentence for humans.
+// "message.text", empty for the frame as a whole) and a sentence for humans. For the error
+// frame that answers it, the decoder also keeps what ids the rejected frame named, if valid.
 struct decode_error {
+  decode_error() = default;
+  decode_error(error_code c, std::string f, std::string d,
+               std::optional<std::string> r = std::nullopt,
+               std::optional<std::string> conversation = std::nullopt)
+      : code(c),
+        field(std::move(f)),
+        detail(std::move(d)),
+        ref(std::move(r)),
+        conversation_id(std::move(conversation)) {}
+
   error_code code = error_code::bad_frame;
   std::string field;
   std::string detail;
+  std::optional<std::string> ref;  // its client_msg_id, request_id or message_id
+  std::optional<std::string> conversation_id;
 
   friend bool operator==(const decode_error&, const decode_error&) = default;
 };
@@ -53,7 +66,7 @@ struct decode_error {
 // "text: longer than 32768 bytes" — the human message an `error` frame carries.
 std::string describe(const decode_error& error);
 
-// A decoded value or the reason there is none. Never throws on the decoding path.
+// A decoded value or the reason there is none. Decoding throws nothing but std::bad_alloc.
 template <class T>
 using result = boost::system::result<T, decode_error>;
 

@@ -116,7 +116,8 @@ struct history_frame {
   std::string conversation_id;
   std::vector<palaver::message> messages;  // oldest first
   seq_t last_seq = 0;
-  bool has_more = false;  // older messages exist before messages.front()
+  bool has_more = false;                 // older messages exist before messages.front()
+  std::optional<std::string> before_id;  // the request's before_id: absent for the newest page
   friend bool operator==(const history_frame&, const history_frame&) = default;
 };
 
@@ -215,8 +216,8 @@ using server_frame =
 std::string_view type_name(const client_frame& frame);
 std::string_view type_name(const server_frame& frame);
 
-// An `error` frame answering a rejected frame; ref and conversation_id as in error_frame.
-error_frame make_error_frame(const decode_error& error, std::optional<std::string> ref = {},
-                             std::optional<std::string> conversation_id = {});
+// The `error` frame that reports `error`: its code, describe(error) cut to
+// limits::max_error_message_bytes, and its ref and conversation_id when they are valid.
+error_frame make_error_frame(const decode_error& error);
 
 }  // namespace palaver

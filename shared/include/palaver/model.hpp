@@ -34,13 +34,26 @@ std::optional<notification_level> notification_level_from_string(std::string_vie
 // The status a message ends in when its reply finishes for this reason.
 message_status status_after(finish_reason reason);
 
-// Arbitrary JSON object attached to a message or reply, kept as its canonical text
-// ("" when absent) so that no code outside the codec depends on a JSON library.
-struct json_object_text {
-  std::string text;
+namespace detail {
+struct json_object_access;
+}
 
-  bool empty() const { return text.empty(); }
+// An arbitrary JSON object attached to a message or reply (metadata), kept as its canonical
+// text so that no code outside the codec depends on a JSON library. Only the codec makes a
+// non-empty one (canonical_json_object() or decoding), so its text is always valid JSON.
+class json_object_text {
+ public:
+  json_object_text() = default;
+
+  const std::string& text() const { return text_; }  // "" when absent
+  bool empty() const { return text_.empty(); }
   friend bool operator==(const json_object_text&, const json_object_text&) = default;
+
+ private:
+  friend struct detail::json_object_access;
+  explicit json_object_text(std::string canonical) : text_(std::move(canonical)) {}
+
+  std::string text_;
 };
 
 struct user_info {

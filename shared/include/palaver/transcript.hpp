@@ -59,6 +59,7 @@ class transcript {
   bool has_older_ = false;
   std::vector<message> messages_;
   std::vector<ask_frame> open_asks_;
+  std::vector<std::string> answered_;  // request_ids of closed asks, so a replay stays closed
 };
 
 }  // namespace palaver

@@ -1,0 +1,87 @@
+// The character-level rules of the protocol's strings: ids, agent names, tokens, media types,
+// URLs, blank text. Internal to shared/; pure functions.
+#pragma once
+
+#include <string_view>
+
+#include "palaver/limits.hpp"
+
+namespace palaver::detail::text_rules {
+
+inline bool is_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+inline bool is_agent_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+inline bool is_token_char(char c) {
+  return c > 0x20 && c < 0x7F;
+}
+
+inline bool is_mime_char(char c) {
+  return is_id_char(c) || c == '.' || c == '+' || c == '!' || c == '#' || c == '$' || c == '&' ||
+         c == '^';
+}
+
+template <class Pred>
+bool all_of(std::string_view s, Pred pred) {
+  for (char c : s)
+    if (!pred(c)) return false;
+  return true;
+}
+
+inline bool is_blank(std::string_view s) {
+  return all_of(s, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+inline bool is_mime_type(std::string_view s) {
+  const auto slash = s.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) return false;
+  return all_of(s.substr(0, slash), is_mime_char) && all_of(s.substr(slash + 1), is_mime_char);
+}
+
+// Only web links with a host and server-relative paths: never javascript:, data: or the
+// like, nor what a browser resolves to another host (//host, /\\host).
+inline bool is_safe_url(std::string_view s) {
+  if (s.find('\\') != std::string_view::npos || !all_of(s, is_token_char)) return false;
+  if (s.size() > 1 && s[0] == '/') return s[1] != '/';
+  for (std::string_view scheme : {"https://", "http://"})
+    if (s.starts_with(scheme)) return s.size() > scheme.size() && s[scheme.size()] != '/';
+  return false;
+}
+
+inline bool is_id(std::string_view s) {
+  return !s.empty() && s.size() <= limits::max_id_bytes && all_of(s, is_id_char);
+}
+
+// The length of the well-formed UTF-8 sequence starting at s[i] (1 to 4), or 0 if there is
+// none: a stray continuation byte, a cut sequence, an overlong form, a surrogate, > U+10FFFF.
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // overlong
+    if (lead == 0xED) high = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // overlong
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > s.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  return length;
+}
+
+}  // namespace palaver::detail::text_rules
