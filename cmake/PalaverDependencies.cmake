@@ -5,9 +5,14 @@
 #   PALAVER_GTEST_SOURCE_DIR   GoogleTest sources, built for Wasm (native uses find_package)
 #   PALAVER_IMGUI_DIR          Dear ImGui sources (imgui.cpp, backends/), for the widget
 #   PALAVER_MD4C_DIR           md4c sources (src/md4c.c), for the widget
-# scripts/deps.sh fetches the last two from Debian's source packages into ~/.cache/palaver.
+# scripts/deps.sh fetches the last two from Debian's source packages into
+# $PALAVER_SOURCE_CACHE (default ~/.cache/palaver/sources).
 
-set(palaver_source_cache "$ENV{HOME}/.cache/palaver/sources")
+if(DEFINED ENV{PALAVER_SOURCE_CACHE})
+  set(palaver_source_cache "$ENV{PALAVER_SOURCE_CACHE}")
+else()
+  set(palaver_source_cache "$ENV{HOME}/.cache/palaver/sources")
+endif()
 set(PALAVER_BOOST_INCLUDE_DIR "/usr/include" CACHE PATH "Directory holding boost/")
 set(PALAVER_GTEST_SOURCE_DIR "/usr/src/googletest" CACHE PATH "GoogleTest source tree")
 set(PALAVER_IMGUI_DIR "${palaver_source_cache}/imgui" CACHE PATH "Dear ImGui source tree")

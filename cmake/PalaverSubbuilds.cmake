@@ -22,8 +22,8 @@ if(PALAVER_WASM)
   # Debian's emscripten finds its JS optimizer's modules (acorn) only through NODE_PATH.
   set(PALAVER_NODE_PATH "/usr/share/nodejs" CACHE PATH "NODE_PATH for Emscripten's tools")
   set(emscripten_env ${CMAKE_COMMAND} -E env NODE_PATH=${PALAVER_NODE_PATH})
-  # node 20 rejects the toolchain's default --experimental-wasm-threads, and its fetch breaks
-  # Emscripten's loader: run Wasm programs as `node --no-experimental-fetch`.
+  # Recent node (18, 20) rejects the toolchain's default --experimental-wasm-threads, and its
+  # fetch breaks Emscripten's loader: run Wasm programs as `node --no-experimental-fetch`.
   set(PALAVER_WASM_RUNNER ${PALAVER_NODE} --no-experimental-fetch)
 
   ExternalProject_Add(wasm

@@ -3,14 +3,14 @@
 # the Dear ImGui and md4c sources (Debian source packages) into ~/.cache/palaver/sources.
 #   scripts/deps.sh          what building and running the server needs
 #   scripts/deps.sh --test   also what the tests need (fuzzing toolchain, formatter)
-# Fast when everything is there: one dpkg query, two directory checks.
+# Fast when everything is there: one dpkg query, two file checks.
 set -euo pipefail
 
 want_test=false
 [[ "${1:-}" == "--test" ]] && want_test=true
 
 packages=(
-  g++ cmake ninja-build ccache pkg-config
+  git g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   emscripten nodejs
   dpkg-dev xz-utils
@@ -29,10 +29,10 @@ as_root() {
 say() { printf 'deps: %s\n' "$*" >&2; }
 
 # ---- Debian packages ----------------------------------------------------------------------
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null || true)
 missing=()
 for package in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+  grep -qx "$package install ok installed" <<<"$installed" || missing+=("$package")
 done
 apt_updated=false
 if ((${#missing[@]})); then
@@ -71,18 +71,17 @@ fetch_source() {
   [[ -f "$cache/$name/$marker" ]] && return 0
   ensure_deb_src
   say "fetching the $package sources into $cache/$name"
-  local work
+  local work tarball
   work=$(mktemp -d)
+  trap 'rm -rf "$work"' RETURN
   # apt-get may fail on a missing Debian diff after fetching the upstream tarball (md4c):
   # what counts is the tarball.
   (cd "$work" && apt-get source --download-only -qq "$package" >/dev/null 2>&1) || true
-  local tarball
-  tarball=$(ls "$work"/"${package}"_*.orig.tar.* 2>/dev/null | head -n 1)
+  tarball=$(compgen -G "$work/${package}_*.orig.tar.*" | head -n 1 || true)
   [[ -n "$tarball" ]] || { say "could not fetch the $package source package"; exit 1; }
   rm -rf "${cache:?}/$name"
   mkdir -p "$cache/$name"
   tar -xf "$tarball" -C "$cache/$name" --strip-components=1
-  rm -rf "$work"
   [[ -f "$cache/$name/$marker" ]] || { say "$package sources lack $marker"; exit 1; }
 }
 

@@ -4,4 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=(-i)
 [[ "${1:-}" == "--check" ]] && mode=(--dry-run -Werror)
-git ls-files -z --cached --others --exclude-standard -- '*.cpp' '*.hpp' | xargs -0 --no-run-if-empty clang-format "${mode[@]}"
+# Tracked and new files of the project's own trees (never a build directory).
+git ls-files -z --cached --others --exclude-standard -- \
+  'shared/*.[ch]pp' 'server/*.[ch]pp' 'web/*.[ch]pp' 'tests/*.[ch]pp' 'bench/*.[ch]pp' |
+  xargs -0 --no-run-if-empty clang-format "${mode[@]}"

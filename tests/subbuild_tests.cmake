@@ -27,5 +27,6 @@ if(PALAVER_FUZZ)
       -DSECONDS=${PALAVER_FUZZ_SECONDS}
       -DDICT=${PROJECT_SOURCE_DIR}/tests/fuzz/protocol.dict
       -P ${PROJECT_SOURCE_DIR}/tests/fuzz/run_fuzzer.cmake)
-  set_tests_properties(fuzz.decoder PROPERTIES TIMEOUT 600)
+  math(EXPR fuzz_timeout "${PALAVER_FUZZ_SECONDS} + 120")
+  set_tests_properties(fuzz.decoder PROPERTIES TIMEOUT ${fuzz_timeout})
 endif()

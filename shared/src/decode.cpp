@@ -1,5 +1,6 @@
 // The decoder: JSON text -> frames and model values, validated against fields.hpp.
-// Never throws; the first rule broken, in canonical field order, is the error reported.
+// Throws nothing but std::bad_alloc; the first rule broken, in canonical field order, is the
+// error reported.
 // Stateless apart from per-call locals: safe on any thread.
 //
 // Sections: enums · metadata · the reader visitor · frame dispatch · public entry points.
@@ -13,6 +14,7 @@
 #include "fields.hpp"
 #include "frame_names.hpp"
 #include "json_canonical.hpp"
+#include "json_parse.hpp"
 #include "text_rules.hpp"
 
 namespace palaver {
@@ -76,8 +78,8 @@ class reader {
     if (present(key)) id(key, out.emplace());
   }
 
-  void agent(std::string_view key, std::string& out, presence p = presence::required) {
-    string_field(key, out, p, limits::max_agent_bytes, [&](std::string_view s) {
+  void agent(std::string_view key, std::string& out) {
+    string_field(key, out, presence::required, limits::max_agent_bytes, [&](std::string_view s) {
       return check(!s.empty() && all_of(s, is_agent_char), key, "must be 1 to 32 of a-z 0-9 _ -");
     });
   }
@@ -309,7 +311,7 @@ result<json::value> parse_object(std::string_view text, std::size_t max_bytes,
   json::parse_options options;
   options.max_depth = limits::max_json_depth;
   boost::system::error_code ec;
-  json::value value = json::parse(text, ec, std::move(storage), options);
+  json::value value = detail::parse_json_exactly(text, ec, std::move(storage), options);
   if (ec)
     return frame_error(ec == json::error::too_deep ? error_code::too_large : error_code::bad_frame,
                        std::string(parse_error_detail(ec)));

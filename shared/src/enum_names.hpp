@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <optional>
 #include <string_view>
 
@@ -10,6 +11,7 @@ namespace palaver::detail {
 
 template <class Enum, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) {
+  assert(static_cast<std::size_t>(value) < N && "not an enumerator");
   return names[static_cast<std::size_t>(value)];
 }
 

@@ -4,14 +4,17 @@
 // visitor that writes. Internal to shared/; stateless.
 //
 // Visitor operations (key, value, then the rule):
-//   id / agent / token        identifier-like strings with fixed formats
+//   id / agent / token         identifier-like strings with fixed formats
 //   text(max, blank)           UTF-8 text up to max bytes; blank::refused wants a non-blank one
 //   url / mime_type            attachment fields
 //   integer(min, max)          a JSON integer in [min, max]
+//   rating                     +1 or -1
 //   boolean, enumeration       true/false; a string naming an enumerator
 //   object / array             nested values, each described by its own fields()
+//   choices                    an array of non-blank labels (ask)
 //   json_object(emit)          an opaque JSON object (metadata)
 //   version                    a protocol version this build speaks
+//   require_content            a check across fields: a message needs text or attachments
 // std::optional members and strings marked presence::optional may be absent; the encoder
 // omits them when absent or empty.
 #pragma once

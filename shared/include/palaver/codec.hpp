@@ -1,5 +1,6 @@
 // The one JSON codec of protocol version 1: frames and model values to and from their wire text.
-// Decoding never throws; it returns the value or a decode_error with a stable code.
+// Decoding throws nothing but std::bad_alloc: it returns the value or a decode_error with a
+// stable code.
 // Encoding is canonical: fixed key order, no whitespace, absent optionals omitted, so
 // encode(decode(x)) is the same bytes in every build. Stateless: safe on any thread.
 #pragma once
