@@ -20,6 +20,11 @@ message make_message(std::string id, role r, std::string text, message_status st
   return m;
 }
 
+// A stored user message whose text is its id.
+message m(const char* id, seq_t seq) {
+  return make_message(id, role::user, id, message_status::complete, seq);
+}
+
 // A user message and a streamed reply, as the server sends them: seq 1..6.
 std::vector<server_frame> streamed_exchange() {
   return {
@@ -153,9 +158,6 @@ TEST(Transcript, OpenAsksSentAgainAfterAFreshPageAreShown) {
 
 TEST(Transcript, OlderPagesGoInFront) {
   transcript t("c1");
-  auto m = [](const char* id, seq_t seq) {
-    return make_message(id, role::user, id, message_status::complete, seq);
-  };
   t.apply(history_frame{"c1", {m("m3", 3), m("m4", 4)}, 4, true});
   EXPECT_TRUE(t.has_older());
   t.apply(history_frame{"c1", {m("m1", 1), m("m2", 2)}, 4, false, "m3"});
@@ -168,9 +170,6 @@ TEST(Transcript, OlderPagesGoInFront) {
 
 TEST(Transcript, AnOlderPageNeverDropsWhatIsHeldNorMovesTheResumePoint) {
   transcript t("c1");
-  auto m = [](const char* id, seq_t seq) {
-    return make_message(id, role::user, id, message_status::complete, seq);
-  };
   t.apply(history_frame{"c1", {m("m3", 3), m("m4", 4)}, 4, true});
   // Asked for later, the page reports the conversation's newer last_seq (6): events 5 and 6
   // have not reached this transcript, so resuming must still start after 4.
@@ -192,9 +191,6 @@ TEST(Transcript, AnOlderPageDuringAStreamLeavesTheStreamGoing) {
 
 TEST(Transcript, AnOverlappingPageFillsInWhatWasMissed) {
   transcript t("c1");
-  auto m = [](const char* id, seq_t seq) {
-    return make_message(id, role::user, id, message_status::complete, seq);
-  };
   t.apply(history_frame{"c1", {m("m1", 1), m("m2", 2)}, 2, false});
   t.apply(history_frame{"c1", {m("m2", 2), m("m3", 3), m("m4", 4)}, 4, false});
   ASSERT_EQ(t.messages().size(), 4u);
@@ -204,9 +200,6 @@ TEST(Transcript, AnOverlappingPageFillsInWhatWasMissed) {
 
 TEST(Transcript, APageAfterAGapReplacesEverything) {
   transcript t("c1");
-  auto m = [](const char* id, seq_t seq) {
-    return make_message(id, role::user, id, message_status::complete, seq);
-  };
   t.apply(history_frame{"c1", {m("m1", 1)}, 1, false});
   t.apply(ask_frame{"c1", 2, "r1", "Still there?", {}});
   t.apply(history_frame{"c1", {m("m8", 8), m("m9", 9)}, 9, true});
