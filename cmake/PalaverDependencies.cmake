@@ -20,6 +20,7 @@ set(PALAVER_MD4C_DIR "${palaver_source_cache}/md4c" CACHE PATH "md4c source tree
 
 if(PALAVER_ROLE STREQUAL "native")
   find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json)
+  find_package(Threads REQUIRED)
   add_library(palaver_boost_json INTERFACE)
   target_link_libraries(palaver_boost_json INTERFACE Boost::json)
   set(PALAVER_JSON_HEADER_ONLY OFF)

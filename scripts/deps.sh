@@ -12,6 +12,7 @@ want_test=false
 packages=(
   git g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libsqlitecpp-dev libssl-dev libjwt-dev libtomlplusplus-dev libcli11-dev
   emscripten nodejs
   dpkg-dev xz-utils
 )
@@ -19,6 +20,7 @@ test_packages=(
   googletest libgtest-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   clang-format
+  python3-websockets
 )
 $want_test && packages+=("${test_packages[@]}")
 

@@ -18,8 +18,8 @@ namespace palaver::server {
 // visitor's newest message) and where the answer goes.
 struct reply_request {
   std::string conversation_id;
-  std::string reply_message_id;        // the id the reply will be stored under
-  std::vector<message> history;        // a window of recent messages, oldest first
+  std::string reply_message_id;  // the id the reply will be stored under
+  std::vector<message> history;  // a window of recent messages, oldest first
 };
 
 // Receives a reply as it is produced. Implemented by the chat hub; thread-safe.
