@@ -1,0 +1,50 @@
+// Embedded files: found by path, typed by extension, served gzipped when the browser takes
+// it, and answered 304 when the browser's copy is current.
+#include "static_files.hpp"
+
+#include <gtest/gtest.h>
+
+namespace palaver::server {
+namespace {
+
+const unsigned char body[] = "<!doctype html><p>hello hello hello hello</p>";
+const unsigned char gz[] = {0x1f, 0x8b, 0x08};
+const embedded_file page{"/", "\"abc\"", {body, sizeof body - 1}, {gz, sizeof gz}};
+
+TEST(StaticFiles, TheDemoPageIsBuiltIn) {
+  const embedded_file* index = find_file("/?utm=1");
+  ASSERT_NE(index, nullptr);
+  const std::string_view text(reinterpret_cast<const char*>(index->body.data()),
+                              index->body.size());
+  EXPECT_NE(text.find("<title>Palaver demo</title>"), std::string_view::npos);
+  EXPECT_EQ(index->gzip[0], 0x1f);  // gzip magic
+  EXPECT_EQ(index->etag.front(), '"');
+  EXPECT_EQ(find_file("/nope"), nullptr);
+}
+
+TEST(StaticFiles, TypesFollowTheExtension) {
+  EXPECT_EQ(mime_type_for("/"), "text/html; charset=utf-8");
+  EXPECT_EQ(mime_type_for("/palaver.wasm"), "application/wasm");
+  EXPECT_EQ(mime_type_for("/palaver.js"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(mime_type_for("/blob"), "application/octet-stream");
+}
+
+TEST(StaticFiles, GzipOnlyWhenTheBrowserAcceptsIt) {
+  EXPECT_TRUE(choose_reply(page, "gzip, deflate, br", "").gzipped);
+  EXPECT_TRUE(choose_reply(page, "br;q=1.0, GZIP;q=0.5", "").gzipped);
+  EXPECT_FALSE(choose_reply(page, "", "").gzipped);
+  EXPECT_FALSE(choose_reply(page, "gzip;q=0", "").gzipped);
+  EXPECT_FALSE(choose_reply(page, "x-gzip-not", "").gzipped);
+  EXPECT_EQ(choose_reply(page, "", "").body.size(), sizeof body - 1);
+}
+
+TEST(StaticFiles, ACurrentCopyGets304WithoutABody) {
+  const static_reply same = choose_reply(page, "gzip", "\"abc\"");
+  EXPECT_EQ(same.status, 304);
+  EXPECT_TRUE(same.body.empty());
+  EXPECT_EQ(choose_reply(page, "gzip", "\"old\"").status, 200);
+  EXPECT_EQ(choose_reply(page, "", "\"old\", \"abc\"").status, 304);
+}
+
+}  // namespace
+}  // namespace palaver::server
