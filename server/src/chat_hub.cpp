@@ -1,0 +1,739 @@
+// The chat hub's state machine. See chat_hub.hpp.
+//
+// Ordering: a conversation hands out seqs in memory (conversation.last_seq). While a store
+// request whose result must come first is in flight (a user message before its ack, a read
+// for a resume or a reply's history), the conversation is `busy`: everything else for it —
+// agent events included — waits in `deferred` and runs, in order, when the result is in.
+// So frames go out in seq order, and a resume read sees exactly what was sent before it.
+//
+// Sections: state · plumbing · clients and conversations · visitor frames · replies ·
+// resume and history · the agent sink · public functions.
+#include "chat_hub.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+#include "palaver/codec.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "store.hpp"
+
+namespace palaver::server {
+
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+using frame_ptr = std::shared_ptr<const std::string>;
+
+namespace {
+
+timestamp_ms now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+frame_ptr serialize(const server_frame& frame) {
+  return std::make_shared<const std::string>(encode(frame));
+}
+
+error_frame error_for(error_code code, std::string message, std::optional<std::string> ref = {},
+                      std::optional<std::string> conversation_id = {}) {
+  return error_frame{code, std::move(message), std::move(ref), std::move(conversation_id)};
+}
+
+// A conversation's title: the start of its first message, on a character boundary.
+std::string title_from(std::string_view text) {
+  constexpr std::size_t max = 60;
+  std::string title(text.substr(0, text.find('\n')));
+  if (title.size() > max) {
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(title[cut]) & 0xC0) == 0x80)
+      --cut;
+    title.resize(cut);
+    title += "…";
+  }
+  return title;
+}
+
+// True when fewer than `limit` entries fall in the last minute; records this one if so.
+bool admit(std::deque<clock_type::time_point>& recent, int limit, clock_type::time_point now) {
+  while (!recent.empty() && now - recent.front() > std::chrono::minutes(1))
+    recent.pop_front();
+  if (static_cast<int>(recent.size()) >= limit) return false;
+  recent.push_back(now);
+  return true;
+}
+
+}  // namespace
+
+// ---- the agent sink (declared here, defined after the state it feeds) --------------------
+
+// Carries a reply's events onto the hub's strand, for the reply that made them only.
+class chat_hub::sink final : public reply_sink {
+ public:
+  sink(std::weak_ptr<chat_hub> hub, std::string conversation_id, std::uint64_t generation)
+      : hub_(std::move(hub)),
+        conversation_id_(std::move(conversation_id)),
+        generation_(generation) {}
+
+  void progress(std::string step, std::string label) override;
+  void delta(std::string_view text) override;
+  void ask(std::string question, std::vector<std::string> choices) override;
+  void buttons(std::vector<button> buttons) override;
+  void finish(finish_reason reason, std::optional<usage> tokens, std::optional<error_code> code,
+              std::string message) override;
+
+ private:
+  template <class Event>
+  void post(Event&& event);
+
+  std::weak_ptr<chat_hub> hub_;
+  std::string conversation_id_;
+  std::uint64_t generation_;
+};
+
+// ---- state --------------------------------------------------------------------------------
+
+struct live_reply {
+  message msg;  // the assistant message as streamed so far
+  std::shared_ptr<reply_handle> handle;
+  std::uint64_t generation = 0;
+  std::optional<usage> tokens;
+  int unsaved_events = 0;
+  clock_type::time_point last_save = clock_type::now();
+};
+
+struct conversation_state {
+  conversation_row row;  // row.conv.last_seq is the live seq
+  std::vector<std::uint64_t> subscribers;
+  std::deque<std::pair<seq_t, frame_ptr>> recent;  // the latest seq'd frames, for resume
+  std::optional<live_reply> reply;
+  bool reply_requested = false;  // a message came while a reply streamed: answer it next
+  int busy = 0;
+  std::deque<std::function<void()>> deferred;
+  std::unordered_map<std::string, ask_frame> open_asks;  // by request_id, until answered
+};
+
+struct client_entry {
+  std::weak_ptr<hub_client> client;
+  std::deque<clock_type::time_point> recent_messages;
+};
+
+struct chat_hub::state {
+  state(asio::any_io_executor executor, store& db, agent_map agents, options opts)
+      : strand(asio::make_strand(executor)),
+        db(db),
+        agents(std::move(agents)),
+        opts(opts),
+        random(std::random_device{}()) {}
+
+  asio::strand<asio::any_io_executor> strand;
+  store& db;
+  agent_map agents;
+  options opts;
+  std::weak_ptr<chat_hub> hub;
+  std::mt19937_64 random;
+  std::uint64_t next_generation = 1;
+  bool shutting_down = false;
+
+  std::unordered_map<std::uint64_t, client_entry> clients;
+  std::unordered_map<std::string, std::deque<clock_type::time_point>> identity_messages;
+  std::unordered_map<std::string, conversation_state> conversations;
+  std::unordered_map<std::string, std::vector<std::function<void(conversation_state*)>>> loading;
+
+  // ---- plumbing ------------------------------------------------------------------------
+
+  // Runs `work` on the hub's strand.
+  template <class Work>
+  void on_strand(Work&& work) {
+    asio::post(strand, std::forward<Work>(work));
+  }
+
+  // A fresh id: prefix + 22 base64url characters (128 random bits).
+  std::string new_id(std::string_view prefix) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string id(prefix);
+    for (int half = 0; half < 2; ++half) {
+      std::uint64_t bits = random();
+      for (int i = 0; i < 11; ++i, bits >>= 6)
+        id += alphabet[bits & 63];
+    }
+    return id;
+  }
+
+  void send(std::uint64_t client_id, frame_ptr frame) {
+    if (auto it = clients.find(client_id); it != clients.end())
+      if (auto client = it->second.client.lock()) client->deliver(std::move(frame));
+  }
+  void send(const hub_client& client, const server_frame& frame) {
+    send(client.id(), serialize(frame));
+  }
+
+  // Sends a frame to every subscriber; a seq'd one is kept for resume from memory.
+  void fan_out(conversation_state& c, const server_frame& frame, seq_t seq = 0) {
+    frame_ptr text = serialize(frame);
+    if (seq > 0) {
+      c.recent.emplace_back(seq, text);
+      if (c.recent.size() > opts.replay_memory_frames) c.recent.pop_front();
+    }
+    for (std::uint64_t id : c.subscribers)
+      send(id, text);
+  }
+
+  seq_t next_seq(conversation_state& c) { return ++c.row.conv.last_seq; }
+
+  // Runs `work` now, or after the store results the conversation waits for.
+  void run_or_defer(conversation_state& c, std::function<void()> work) {
+    if (c.busy > 0 || !c.deferred.empty())
+      c.deferred.push_back(std::move(work));
+    else
+      work();
+  }
+
+  // A store request whose result the conversation's next events must follow.
+  void begin_wait(conversation_state& c) { ++c.busy; }
+  void end_wait(const std::string& conversation_id) {
+    auto it = conversations.find(conversation_id);
+    if (it == conversations.end()) return;
+    conversation_state& c = it->second;
+    --c.busy;
+    while (c.busy == 0 && !c.deferred.empty()) {
+      auto work = std::move(c.deferred.front());
+      c.deferred.pop_front();
+      work();
+    }
+    maybe_forget(conversation_id);
+  }
+
+  // ---- clients and conversations -----------------------------------------------------------
+
+  // The conversation if `client` owns it; else the client gets NOT_FOUND (also for a
+  // conversation that exists but is someone else's: ids cannot be probed).
+  void with_conversation(const std::shared_ptr<hub_client>& client, const std::string& id,
+                         std::optional<std::string> ref,
+                         std::function<void(conversation_state&)> work) {
+    auto found = [this, client, id, ref, work = std::move(work)](conversation_state* c) {
+      if (c && c->row.owner_id == client->owner() && c->row.site_id == client->who().site_id)
+        return work(*c);
+      send(*client,
+           error_for(error_code::not_found, "conversation_id: no such conversation", ref, id));
+      if (c) maybe_forget(id);
+    };
+    if (auto it = conversations.find(id); it != conversations.end()) return found(&it->second);
+    auto& waiters = loading[id];
+    waiters.push_back(std::move(found));
+    if (waiters.size() > 1) return;  // a load is already on its way
+    db.get_conversation(id, [this, id](store::outcome<conversation_row> row) {
+      on_strand([this, id, row = std::move(row)]() mutable {
+        conversation_state* c = nullptr;
+        if (row) {
+          c = &conversations[id];
+          c->row = std::move(*row);
+        }
+        auto waiters = std::move(loading[id]);
+        loading.erase(id);
+        for (auto& waiter : waiters)
+          waiter(c);
+      });
+    });
+  }
+
+  void subscribe(conversation_state& c, std::uint64_t client_id) {
+    if (std::find(c.subscribers.begin(), c.subscribers.end(), client_id) == c.subscribers.end())
+      c.subscribers.push_back(client_id);
+  }
+
+  // Drops a conversation from memory once nothing needs it; the store keeps it.
+  void maybe_forget(const std::string& id) {
+    auto it = conversations.find(id);
+    if (it == conversations.end()) return;
+    const conversation_state& c = it->second;
+    if (c.subscribers.empty() && !c.reply && c.busy == 0 && c.deferred.empty() &&
+        c.open_asks.empty())
+      conversations.erase(it);
+  }
+
+  // ---- visitor frames --------------------------------------------------------------------
+
+  void on_frame(const std::shared_ptr<hub_client>& client, client_frame frame) {
+    std::visit([&](auto& f) { on(client, std::move(f)); }, frame);
+  }
+
+  void on(const std::shared_ptr<hub_client>&, auth_frame) {}  // the session's business
+  void on(const std::shared_ptr<hub_client>&, ping_frame) {}
+
+  void on(const std::shared_ptr<hub_client>& client, message_frame f) {
+    auto& entry = clients[client->id()];
+    const auto now = clock_type::now();
+    if (!admit(entry.recent_messages, opts.messages_per_minute_per_socket, now) ||
+        !admit(identity_messages[client->owner()], opts.messages_per_minute_per_identity, now))
+      return send(*client, error_for(error_code::rate_limited, "too many messages per minute",
+                                     f.client_msg_id, f.conversation_id));
+    if (!f.conversation_id) return start_conversation(client, std::move(f));
+    const std::string id = *f.conversation_id;
+    with_conversation(client, id, f.client_msg_id, [this, client, f](conversation_state& c) {
+      subscribe(c, client->id());
+      run_or_defer(c, [this, client, f, id = c.row.conv.id] {
+        add_user_message(client, conversations.at(id), user_message(f));
+      });
+    });
+  }
+
+  message user_message(const message_frame& f) {
+    message m;
+    m.id = new_id("m_");
+    m.author_role = role::user;
+    m.text = f.text;
+    m.status = message_status::complete;
+    m.created_at = now_ms();
+    m.attachments = f.attachments;
+    m.client_msg_id = f.client_msg_id;
+    return m;
+  }
+
+  void start_conversation(const std::shared_ptr<hub_client>& client, message_frame f) {
+    conversation conv;
+    conv.id = new_id("c_");
+    conv.title = title_from(f.text);
+    conv.agent = f.agent && agents.count(*f.agent) ? *f.agent : default_agent();
+    conv.created_at = conv.updated_at = now_ms();
+    message first = user_message(f);
+    first.conversation_id = conv.id;
+    first.seq = 1;
+    db.start_conversation(
+        conv, client->who().site_id, client->owner(), first,
+        [this, client, ref = f.client_msg_id](store::outcome<added_message> added) {
+          on_strand([this, client, ref, added = std::move(added)]() mutable {
+            if (!added)
+              return send(*client,
+                          error_for(error_code::internal, "could not store the message", ref));
+            const std::string id = added->conv.id;
+            auto [it, fresh] = conversations.try_emplace(id);
+            conversation_state& c = it->second;
+            if (fresh)
+              c.row = conversation_row{added->conv, client->who().site_id, client->owner()};
+            subscribe(c, client->id());
+            send(*client, conversation_frame{c.row.conv});
+            acknowledge(client, c, *added);
+          });
+        });
+  }
+
+  void add_user_message(const std::shared_ptr<hub_client>& client, conversation_state& c,
+                        message m) {
+    m.conversation_id = c.row.conv.id;
+    m.seq = next_seq(c);
+    begin_wait(c);
+    db.add_user_message(std::move(m), client->owner(),
+                        [this, client, id = c.row.conv.id](store::outcome<added_message> added) {
+                          on_strand([this, client, id, added = std::move(added)]() mutable {
+                            auto it = conversations.find(id);
+                            if (it != conversations.end()) {
+                              if (added)
+                                acknowledge(client, it->second, *added);
+                              else
+                                send(*client, error_for(error_code::internal,
+                                                        "could not store the message", {}, id));
+                            }
+                            end_wait(id);
+                          });
+                        });
+  }
+
+  // After the store committed a visitor's message: the ack, the message to every tab, the
+  // reply. A resend (not inserted) is acknowledged again and shown to its sender only.
+  void acknowledge(const std::shared_ptr<hub_client>& client, conversation_state& c,
+                   const added_message& added) {
+    const message& m = added.msg;
+    send(*client, ack_frame{m.client_msg_id, m.conversation_id, m.id, m.seq});
+    if (!added.inserted) return send(*client, message_event_frame{m});
+    fan_out(c, message_event_frame{m}, m.seq);
+    request_reply(c);
+  }
+
+  void on(const std::shared_ptr<hub_client>& client, subscribe_frame f) {
+    with_conversation(client, f.conversation_id, {}, [this, client, f](conversation_state& c) {
+      run_or_defer(c, [this, client, f] {
+        conversation_state& c = conversations.at(f.conversation_id);
+        if (f.last_seq)
+          resume(client, c, *f.last_seq);
+        else
+          send_newest_page(client, c);
+      });
+    });
+  }
+
+  void on(const std::shared_ptr<hub_client>& client, unsubscribe_frame f) {
+    auto it = conversations.find(f.conversation_id);
+    if (it == conversations.end()) return;
+    std::erase(it->second.subscribers, client->id());
+    maybe_forget(f.conversation_id);
+  }
+
+  void on(const std::shared_ptr<hub_client>& client, history_request_frame f) {
+    with_conversation(client, f.conversation_id, {}, [this, client, f](conversation_state& c) {
+      const std::size_t limit = f.limit ? static_cast<std::size_t>(*f.limit) : opts.history_page;
+      db.list_messages(
+          f.conversation_id, f.before_id, limit,
+          [this, client, f, live_seq = c.row.conv.last_seq](store::outcome<message_page> page) {
+            on_strand([this, client, f, live_seq, page = std::move(page)]() mutable {
+              if (!page)
+                return send(*client, error_for(error_code::not_found, "before_id: no such message",
+                                               {}, f.conversation_id));
+              send(*client, history_frame{f.conversation_id, std::move(page->messages), live_seq,
+                                          page->has_more, f.before_id});
+            });
+          });
+    });
+  }
+
+  void on(const std::shared_ptr<hub_client>& client, cancel_frame f) {
+    with_conversation(client, f.conversation_id, {}, [](conversation_state& c) {
+      if (c.reply) c.reply->handle->cancel();  // it finishes as `cancelled` by itself
+    });
+  }
+
+  void on(const std::shared_ptr<hub_client>& client, reply_frame f) {
+    // An answer to an `ask`: it continues the conversation as the visitor's next message.
+    for (auto& [id, c] : conversations) {
+      if (!c.open_asks.count(f.request_id) || c.row.owner_id != client->owner()) continue;
+      c.open_asks.erase(f.request_id);
+      message_frame answer{id, "reply-" + f.request_id, f.text, std::nullopt, {}};
+      return on(client, std::move(answer));
+    }
+    send(*client, error_for(error_code::not_found, "request_id: no open question", f.request_id));
+  }
+
+  void on(const std::shared_ptr<hub_client>& client, action_frame f) {
+    // A pressed button continues the conversation as the visitor's message: its label.
+    db.get_message(f.message_id, [this, client, f](store::outcome<message_row> row) {
+      on_strand([this, client, f, row = std::move(row)] {
+        const button* pressed = nullptr;
+        if (row && row->owner_id == client->owner())
+          for (const button& b : row->msg.buttons)
+            if (b.id == f.action_id) pressed = &b;
+        if (!pressed)
+          return send(*client, error_for(error_code::not_found, "no such button", f.message_id));
+        on(client, message_frame{row->msg.conversation_id,
+                                 "action-" + f.message_id + "-" + f.action_id,
+                                 pressed->label,
+                                 std::nullopt,
+                                 {}});
+      });
+    });
+  }
+
+  void on(const std::shared_ptr<hub_client>& client, feedback_frame f) {
+    db.set_feedback(f.message_id, client->owner(), f.rating, f.comment.value_or(""),
+                    [this, client, id = f.message_id](boost::system::error_code ec) {
+                      if (!ec) return;
+                      on_strand([this, client, id, ec] {
+                        send(*client, error_for(ec == store_errc::not_found ? error_code::not_found
+                                                                            : error_code::internal,
+                                                "message_id: no such message", id));
+                      });
+                    });
+  }
+
+  void on(const std::shared_ptr<hub_client>& client, regenerate_frame f) {
+    db.get_message(f.message_id, [this, client, f](store::outcome<message_row> row) {
+      on_strand([this, client, f, row = std::move(row)] {
+        if (!row || row->owner_id != client->owner() || row->msg.author_role != role::assistant)
+          return send(*client,
+                      error_for(error_code::not_found, "message_id: no such reply", f.message_id));
+        with_conversation(
+            client, row->msg.conversation_id, f.message_id, [this, client](conversation_state& c) {
+              subscribe(c, client->id());
+              run_or_defer(c, [this, id = c.row.conv.id] { request_reply(conversations.at(id)); });
+            });
+      });
+    });
+  }
+
+  // ---- replies ---------------------------------------------------------------------------
+
+  std::string default_agent() const {
+    return agents.count("echo") || agents.empty() ? "echo" : agents.begin()->first;
+  }
+
+  // Starts a reply, or — while one streams — stops it and answers afterwards.
+  void request_reply(conversation_state& c) {
+    if (shutting_down) return;
+    if (c.reply) {
+      c.reply_requested = true;
+      c.reply->handle->cancel();
+      return;
+    }
+    begin_wait(c);
+    db.list_messages(c.row.conv.id, std::nullopt, opts.agent_history_window,
+                     [this, id = c.row.conv.id](store::outcome<message_page> page) {
+                       on_strand([this, id, page = std::move(page)]() mutable {
+                         auto it = conversations.find(id);
+                         if (it != conversations.end() && page)
+                           start_reply(it->second, std::move(page->messages));
+                         end_wait(id);
+                       });
+                     });
+  }
+
+  void start_reply(conversation_state& c, std::vector<message> history) {
+    live_reply r;
+    r.generation = next_generation++;
+    r.msg.id = new_id("m_");
+    r.msg.conversation_id = c.row.conv.id;
+    r.msg.author_role = role::assistant;
+    r.msg.status = message_status::streaming;
+    r.msg.created_at = now_ms();
+    r.msg.seq = next_seq(c);
+    fan_out(c, message_event_frame{r.msg}, r.msg.seq);
+    fan_out(c, typing_frame{c.row.conv.id, true});
+    db.save_message(r.msg);
+
+    auto agent_it = agents.find(c.row.conv.agent);
+    if (agent_it == agents.end()) agent_it = agents.find(default_agent());
+    const std::uint64_t generation = r.generation;
+    reply_request request{c.row.conv.id, r.msg.id, std::move(history)};
+    c.reply = std::move(r);
+    if (agent_it == agents.end())
+      return finish(c, finish_reason::error, std::nullopt, error_code::upstream_error,
+                    "no agent is configured");
+    c.reply->handle = agent_it->second->start(
+        std::move(request), std::make_shared<sink>(hub, c.row.conv.id, generation));
+  }
+
+  void save(conversation_state& c, bool final) {
+    live_reply& r = *c.reply;
+    if (final && r.tokens)
+      db.save_message(r.msg, *r.tokens);
+    else
+      db.save_message(r.msg);
+    r.unsaved_events = 0;
+    r.last_save = clock_type::now();
+  }
+
+  void maybe_save(conversation_state& c) {
+    live_reply& r = *c.reply;
+    if (++r.unsaved_events >= opts.save_every_events ||
+        clock_type::now() - r.last_save >= opts.save_interval)
+      save(c, false);
+  }
+
+  void delta(conversation_state& c, const std::string& text) {
+    live_reply& r = *c.reply;
+    r.msg.text += text;
+    r.msg.seq = next_seq(c);
+    fan_out(c, delta_frame{c.row.conv.id, r.msg.id, r.msg.seq, text}, r.msg.seq);
+    maybe_save(c);
+  }
+
+  void progress(conversation_state& c, std::string step, std::string label) {
+    fan_out(c, progress_frame{c.row.conv.id, c.reply->msg.id, std::move(step), std::move(label)});
+  }
+
+  void ask(conversation_state& c, std::string question, std::vector<std::string> choices) {
+    const seq_t seq = next_seq(c);
+    ask_frame frame{c.row.conv.id, seq, new_id("q_"), std::move(question), std::move(choices)};
+    c.open_asks[frame.request_id] = frame;
+    fan_out(c, frame, seq);
+  }
+
+  void finish(conversation_state& c, finish_reason reason, std::optional<usage> tokens,
+              std::optional<error_code> code, std::string error_message) {
+    live_reply& r = *c.reply;
+    r.tokens = tokens;
+    r.msg.status = status_after(reason);
+    r.msg.seq = next_seq(c);
+    const std::string& id = c.row.conv.id;
+    fan_out(c, done_frame{id, r.msg.id, r.msg.seq, r.msg.text, reason, tokens, {}}, r.msg.seq);
+    if (code) fan_out(c, error_for(*code, std::move(error_message), std::nullopt, id));
+    fan_out(c, typing_frame{id, false});
+    if (!r.msg.buttons.empty()) {
+      // `done` carries no buttons: the whole message, once more, does.
+      r.msg.seq = next_seq(c);
+      fan_out(c, message_event_frame{r.msg}, r.msg.seq);
+    }
+    save(c, true);
+    c.reply.reset();
+    if (c.reply_requested) {
+      c.reply_requested = false;
+      request_reply(c);
+    }
+    maybe_forget(std::string(id));  // a copy: forgetting destroys `c`
+  }
+
+  // ---- resume and history -------------------------------------------------------------------
+
+  void resume(const std::shared_ptr<hub_client>& client, conversation_state& c, seq_t last_seq) {
+    subscribe(c, client->id());
+    if (last_seq >= c.row.conv.last_seq) return;  // nothing missed
+    if (!c.recent.empty() && c.recent.front().first <= last_seq + 1) {
+      // Everything missed is still in memory: the same frames, byte for byte.
+      for (const auto& [seq, frame] : c.recent)
+        if (seq > last_seq) send(client->id(), frame);
+      return;
+    }
+    begin_wait(c);
+    db.messages_after(
+        c.row.conv.id, last_seq, opts.replay_limit,
+        [this, client, id = c.row.conv.id](store::outcome<message_replay> replay) {
+          on_strand([this, client, id, replay = std::move(replay)]() mutable {
+            auto it = conversations.find(id);
+            if (it != conversations.end()) {
+              if (!replay || replay->has_more)
+                send(*client, error_for(error_code::resume_gap,
+                                        "last_seq: older than what can be replayed", {}, id));
+              else
+                for (message& m : with_live_reply(it->second, std::move(replay->messages)))
+                  send(*client, message_event_frame{std::move(m)});
+            }
+            end_wait(id);
+          });
+        });
+  }
+
+  // Stored messages with the streaming reply as it is now, not as last saved.
+  std::vector<message> with_live_reply(const conversation_state& c, std::vector<message> stored) {
+    if (!c.reply) return stored;
+    bool found = false;
+    for (message& m : stored)
+      if (m.id == c.reply->msg.id) {
+        m = c.reply->msg;
+        found = true;
+      }
+    if (!found) stored.push_back(c.reply->msg);
+    return stored;
+  }
+
+  void send_newest_page(const std::shared_ptr<hub_client>& client, conversation_state& c) {
+    subscribe(c, client->id());
+    begin_wait(c);
+    db.list_messages(
+        c.row.conv.id, std::nullopt, opts.history_page,
+        [this, client, id = c.row.conv.id](store::outcome<message_page> page) {
+          on_strand([this, client, id, page = std::move(page)]() mutable {
+            auto it = conversations.find(id);
+            if (it != conversations.end() && page) {
+              conversation_state& c = it->second;
+              send(*client, history_frame{id, with_live_reply(c, std::move(page->messages)),
+                                          c.row.conv.last_seq, page->has_more, std::nullopt});
+              for (const auto& [request_id, ask] : c.open_asks)  // open questions come again
+                send(*client, ask);
+            }
+            end_wait(id);
+          });
+        });
+  }
+};
+
+// ---- the agent sink -----------------------------------------------------------------------
+
+void chat_hub::sink::progress(std::string step, std::string label) {
+  post([step = std::move(step), label = std::move(label)](state& s, conversation_state& c) {
+    s.progress(c, step, label);
+  });
+}
+
+void chat_hub::sink::delta(std::string_view text) {
+  post([text = std::string(text)](state& s, conversation_state& c) { s.delta(c, text); });
+}
+
+void chat_hub::sink::ask(std::string question, std::vector<std::string> choices) {
+  post([question = std::move(question), choices = std::move(choices)](
+           state& s, conversation_state& c) { s.ask(c, question, choices); });
+}
+
+void chat_hub::sink::buttons(std::vector<button> buttons) {
+  post([buttons = std::move(buttons)](state&, conversation_state& c) {
+    c.reply->msg.buttons = buttons;
+  });
+}
+
+void chat_hub::sink::finish(finish_reason reason, std::optional<usage> tokens,
+                            std::optional<error_code> code, std::string message) {
+  post([=](state& s, conversation_state& c) { s.finish(c, reason, tokens, code, message); });
+}
+
+// Runs `event` on the strand, in the conversation's order, if its reply is still this one.
+template <class Event>
+void chat_hub::sink::post(Event&& event) {
+  auto hub = hub_.lock();
+  if (!hub) return;
+  state& s = *hub->state_;
+  s.on_strand([hub, &s, id = conversation_id_, generation = generation_,
+               event = std::forward<Event>(event)]() mutable {
+    auto it = s.conversations.find(id);
+    if (it == s.conversations.end()) return;
+    s.run_or_defer(it->second, [&s, id, generation, event = std::move(event)]() mutable {
+      auto it = s.conversations.find(id);
+      if (it == s.conversations.end()) return;
+      conversation_state& c = it->second;
+      if (c.reply && c.reply->generation == generation) event(s, c);
+    });
+  });
+}
+
+// ---- public functions ---------------------------------------------------------------------
+
+chat_hub::chat_hub(asio::any_io_executor executor, store& db, agent_map agents, options opts)
+    : state_(std::make_unique<state>(std::move(executor), db, std::move(agents), opts)) {}
+
+chat_hub::~chat_hub() = default;
+
+std::shared_ptr<chat_hub> chat_hub::create(asio::any_io_executor executor, store& db,
+                                           agent_map agents, options opts) {
+  auto hub = std::make_shared<chat_hub>(std::move(executor), db, std::move(agents), opts);
+  hub->state_->hub = hub;
+  return hub;
+}
+
+void chat_hub::connect(std::shared_ptr<hub_client> client) {
+  state_->on_strand([s = state_.get(), self = shared_from_this(), client = std::move(client)] {
+    s->clients[client->id()].client = client;
+  });
+}
+
+void chat_hub::disconnect(std::uint64_t client_id) {
+  state_->on_strand([s = state_.get(), self = shared_from_this(), client_id] {
+    s->clients.erase(client_id);
+    std::vector<std::string> left;
+    for (auto& [id, c] : s->conversations) {
+      std::erase(c.subscribers, client_id);
+      left.push_back(id);
+    }
+    // A disconnect does not cancel: a streaming reply finishes and is stored.
+    for (const std::string& id : left)
+      s->maybe_forget(id);
+  });
+}
+
+void chat_hub::handle(std::shared_ptr<hub_client> client, client_frame frame) {
+  state_->on_strand(
+      [s = state_.get(), self = shared_from_this(), client = std::move(client),
+       frame = std::move(frame)]() mutable { s->on_frame(client, std::move(frame)); });
+}
+
+void chat_hub::shutdown(std::function<void()> done) {
+  state_->on_strand([s = state_.get(), self = shared_from_this(), done = std::move(done)] {
+    s->shutting_down = true;
+    std::vector<std::string> streaming;
+    for (auto& [id, c] : s->conversations)
+      if (c.reply) streaming.push_back(id);
+    for (const std::string& id : streaming) {
+      conversation_state& c = s->conversations.at(id);
+      c.reply->handle->cancel();
+      s->finish(c, finish_reason::interrupted, c.reply->tokens, std::nullopt, {});
+    }
+    for (auto& [id, entry] : s->clients)
+      if (auto client = entry.client.lock()) client->close_going_away();
+    s->db.flush(done);
+  });
+}
+
+}  // namespace palaver::server

@@ -1,0 +1,37 @@
+// One HTTP connection: reads requests within the header and body limits and answers them —
+// embedded files, /healthz, /metrics — or hands the socket to a ws_session on a permitted
+// WebSocket upgrade at /ws. Lives on its connection's strand.
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/ip/tcp.hpp>
+
+namespace boost::beast::http {
+class message_generator;
+}
+
+namespace palaver::server {
+
+struct server_context;
+
+class http_session : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_context> context);
+  ~http_session();
+  void start();
+
+ private:
+  struct state;  // Beast stays out of this header
+  void do_read();
+  void on_read(boost::system::error_code ec);
+  // Writes a response, then reads the next request or, unless keep_alive, closes.
+  void send(boost::beast::http::message_generator response, bool keep_alive);
+  void on_write(boost::system::error_code ec, bool keep_alive);
+  void do_close();
+
+  std::unique_ptr<state> state_;
+  std::shared_ptr<server_context> context_;
+};
+
+}  // namespace palaver::server

@@ -1,0 +1,26 @@
+// What the chat hub sees of a connected, authenticated socket. Implemented by ws_session.
+// deliver() and close_going_away() are thread-safe (they post to the socket's strand); who() and
+// id() never change after the socket authenticated.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "auth.hpp"
+
+namespace palaver::server {
+
+class hub_client {
+ public:
+  virtual ~hub_client() = default;
+  // Queues a frame; never blocks. A socket whose queue grows past its limit is closed.
+  virtual void deliver(std::shared_ptr<const std::string> frame) = 0;
+  // Sends what is queued, then closes with 1001 (going away): the server is stopping.
+  virtual void close_going_away() = 0;
+  virtual const identity& who() const = 0;
+  virtual const std::string& owner() const = 0;  // owner_id(who()), computed once
+  virtual std::uint64_t id() const = 0;
+};
+
+}  // namespace palaver::server

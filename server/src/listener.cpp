@@ -1,0 +1,59 @@
+// Accept loop. See listener.hpp.
+#include "listener.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include "http_session.hpp"
+
+namespace palaver::server {
+
+namespace asio = boost::asio;
+
+listener::listener(asio::io_context& io, std::shared_ptr<server_context> context)
+    : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)) {}
+
+std::shared_ptr<listener> listener::open(asio::io_context& io,
+                                         const asio::ip::tcp::endpoint& endpoint,
+                                         std::shared_ptr<server_context> context,
+                                         boost::system::error_code& ec) {
+  auto self = std::make_shared<listener>(io, std::move(context));
+  auto& acceptor = self->acceptor_;
+  if (acceptor.open(endpoint.protocol(), ec)) return nullptr;
+  if (acceptor.set_option(asio::socket_base::reuse_address(true), ec)) return nullptr;
+  if (acceptor.bind(endpoint, ec)) return nullptr;
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec)) return nullptr;
+  return self;
+}
+
+void listener::start() {
+  do_accept();
+}
+
+void listener::stop() {
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+}
+
+asio::ip::tcp::endpoint listener::local_endpoint() const {
+  boost::system::error_code ignored;
+  return acceptor_.local_endpoint(ignored);
+}
+
+void listener::do_accept() {
+  // Each connection gets its own strand: its state is touched only there.
+  acceptor_.async_accept(
+      asio::make_strand(io_),
+      [self = shared_from_this()](boost::system::error_code ec, asio::ip::tcp::socket socket) {
+        self->on_accept(ec, std::move(socket));
+      });
+}
+
+void listener::on_accept(boost::system::error_code ec, asio::ip::tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;  // stopped
+  if (!ec) std::make_shared<http_session>(std::move(socket), context_)->start();
+  do_accept();  // a failed accept (e.g. too many open files) must not end the loop
+}
+
+}  // namespace palaver::server

@@ -1,0 +1,177 @@
+// `palaver`: the command line (serve, token, version) and the server's start and graceful
+// stop. Start-up runs on the main thread; serving runs on an io_context with one thread per
+// configured core; SIGINT/SIGTERM stop accepting, interrupt replies, flush the store and close
+// every socket with 1001.
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "auth.hpp"
+#include "chat_hub.hpp"
+#include "config.hpp"
+#include "echo_agent.hpp"
+#include "listener.hpp"
+#include "server_context.hpp"
+#include "store.hpp"
+
+namespace palaver::server {
+namespace {
+
+namespace asio = boost::asio;
+
+// The visitor-token secret: configured, or made once and kept beside the database (mode
+// 0600), so visitors stay themselves across restarts.
+std::optional<std::string> visitor_secret(const config& cfg) {
+  if (cfg.server.visitor_secret) return cfg.server.visitor_secret;
+  const std::filesystem::path path = cfg.server.database + ".visitor-secret";
+  if (std::ifstream in(path); in) {
+    std::string secret;
+    std::getline(in, secret);
+    if (secret.size() >= min_secret_bytes) return secret;
+  }
+  auto secret = generate_secret();
+  if (!secret) return std::nullopt;
+  // Created owner-only from the start: never readable by others, not even for a moment.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return std::nullopt;
+  const std::string line = *secret + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) return std::nullopt;
+  return *secret;
+}
+
+session_limits limits_from(const limits_config& l) {
+  session_limits limits;
+  limits.max_frame_bytes = l.max_frame_bytes;
+  limits.outgoing_queue_bytes = l.outgoing_queue_bytes;
+  limits.http_header_bytes = l.http_header_bytes;
+  limits.http_body_bytes = l.http_body_bytes;
+  limits.auth_timeout = l.auth_timeout;
+  limits.idle_timeout = l.idle_timeout;
+  limits.frames_per_second = l.frames_per_second_per_socket;
+  return limits;
+}
+
+chat_hub::agent_map make_agents(const config& cfg, asio::io_context& io) {
+  chat_hub::agent_map agents;
+  for (const agent_config& a : cfg.agents)
+    if (const auto* echo = std::get_if<echo_agent_config>(&a.backend))
+      agents[a.name] = std::make_shared<echo_agent>(
+          io.get_executor(),
+          echo_agent::options{a.name, static_cast<double>(echo->words_per_second)});
+  return agents;
+}
+
+int serve(const config& cfg) {
+  for (const std::string& warning : cfg.warnings)
+    std::cerr << "palaver: warning: " << warning << "\n";
+  store::options store_options;
+  store_options.path = cfg.server.database;
+  auto db = store::open(std::move(store_options));
+  if (!db) {
+    std::cerr << "palaver: cannot open the database " << cfg.server.database << ": " << db.error()
+              << "\n";
+    return 1;
+  }
+  const auto secret = visitor_secret(cfg);
+  auto auth = secret ? authenticator::create({*secret}) : authenticator::create({});
+  if (!auth) {
+    std::cerr << "palaver: visitor secret: " << auth.error().reason << "\n";
+    return 1;
+  }
+
+  asio::io_context io(static_cast<int>(cfg.server.threads));
+  auto context = std::make_shared<server_context>();
+  context->limits = limits_from(cfg.limits);
+  context->messages_per_minute = cfg.limits.messages_per_minute_per_socket;
+  context->auth = std::make_shared<const authenticator>(std::move(*auth));
+  std::vector<std::string> all_origins;
+  for (const site_config& site : cfg.sites) {
+    site_entry entry;
+    entry.auth = {site.id, site.jwt_secret.value_or(""), site.audience, site.allow_anonymous};
+    entry.origins = site.origins;
+    entry.default_agent = site.default_agent;
+    all_origins.insert(all_origins.end(), site.origins.begin(), site.origins.end());
+    context->sites.push_back(std::move(entry));
+  }
+  context->origins = origin_policy(all_origins);
+
+  chat_hub::options hub_options;
+  hub_options.messages_per_minute_per_socket = cfg.limits.messages_per_minute_per_socket;
+  hub_options.messages_per_minute_per_identity = cfg.limits.messages_per_minute_per_identity;
+  context->hub = chat_hub::create(io.get_executor(), **db, make_agents(cfg, io), hub_options);
+
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(cfg.server.listen, ec);
+  auto acceptor = ec ? nullptr : listener::open(io, {address, cfg.server.port}, context, ec);
+  if (!acceptor) {
+    std::cerr << "palaver: cannot listen on " << cfg.server.listen << ":" << cfg.server.port << ": "
+              << ec.message() << "\n";
+    return 1;
+  }
+  acceptor->start();
+  const auto bound = acceptor->local_endpoint();
+  // Tests read this line to learn the port (with --port 0).
+  std::cout << "palaver listening on http://" << bound.address().to_string() << ":" << bound.port()
+            << "/" << std::endl;
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int) {
+    std::cout << "palaver: stopping" << std::endl;
+    acceptor->stop();
+    context->hub->shutdown([&io] {
+      // Give the sockets a moment to send their close frames, then stop.
+      asio::post(io, [&io] {
+        auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(200));
+        timer->async_wait([timer, &io](boost::system::error_code) { io.stop(); });
+      });
+    });
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < cfg.server.threads; ++i)
+    threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (std::thread& t : threads)
+    t.join();
+  context->hub.reset();
+  return 0;  // the store flushes and closes as `db` goes
+}
+
+int mint(const token_command& t) {
+  const site_config* site = t.config.find_site(t.site);
+  auto token = mint_user_token(site->jwt_secret.value_or(""), site->audience, t.subject,
+                               t.name.value_or(""), t.ttl);
+  if (!token) {
+    std::cerr << "palaver token: " << token.error().reason << "\n";
+    return 1;
+  }
+  std::cout << *token << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace palaver::server
+
+int main(int argc, char** argv) {
+  using namespace palaver::server;
+  auto command = parse_command_line(argc, argv, process_environment());
+  if (!command) {
+    std::cerr << "palaver: " << command.error().message << "\n";
+    return 2;
+  }
+  if (auto* serve_it = std::get_if<serve_command>(&*command)) return serve(serve_it->config);
+  if (auto* token = std::get_if<token_command>(&*command)) return mint(*token);
+  if (auto* version = std::get_if<version_command>(&*command)) std::cout << version->text;
+  if (auto* help = std::get_if<help_command>(&*command)) std::cout << help->text;
+  return 0;
+}

@@ -1,0 +1,51 @@
+// What every connection shares: the limits, the origin allowlist, the chat hub. Built once
+// at start-up and read-only afterwards (the hub is thread-safe): safe on any thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth.hpp"
+#include "session_limits.hpp"
+
+namespace palaver::server {
+
+class chat_hub;
+
+// Which pages may open a WebSocket: the server's own origin, and the listed ones.
+class origin_policy {
+ public:
+  origin_policy() = default;
+  explicit origin_policy(std::vector<std::string> allowed) : allowed_(std::move(allowed)) {}
+
+  // `origin` is the request's Origin header, `host` its Host header. A request without an
+  // Origin is not from a browser page: allowed (it cannot ride a visitor's cookies anyway).
+  bool allows(std::string_view origin, std::string_view host) const;
+
+ private:
+  std::vector<std::string> allowed_;  // exact origins, e.g. "https://www.example.com"
+};
+
+// A site that embeds the widget: who may chat there, and from which pages.
+struct site_entry {
+  site_auth auth;
+  std::vector<std::string> origins;  // besides the server's own
+  std::string default_agent = "echo";
+};
+
+struct server_context {
+  session_limits limits;
+  origin_policy origins;  // every site's origins: checked at the upgrade
+  std::vector<site_entry> sites;
+  std::shared_ptr<const authenticator> auth;
+  std::shared_ptr<chat_hub> hub;
+  int messages_per_minute = 20;  // per socket, reported in `ready.limits`
+
+  // The site an `auth` names; absent: the first configured site. nullptr: no such site.
+  const site_entry* find_site(const std::optional<std::string>& id) const;
+};
+
+}  // namespace palaver::server

@@ -1,0 +1,21 @@
+// The limits a connection enforces, each a named setting (defaults here; config.hpp fills
+// them from the operator's settings). Plain values, copied into each session.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace palaver::server {
+
+struct session_limits {
+  std::size_t max_frame_bytes = 64 * 1024;         // larger: close 1009
+  std::size_t outgoing_queue_bytes = 1024 * 1024;  // a reader this far behind is closed
+  std::size_t http_header_bytes = 8 * 1024;        // larger: 431
+  std::size_t http_body_bytes = 1024 * 1024;       // larger: 413
+  std::chrono::seconds auth_timeout{10};           // no auth by then: close 1008
+  std::chrono::seconds idle_timeout{60};           // silence (pings unanswered): close
+  std::chrono::seconds http_timeout{30};           // a request not complete by then
+  int frames_per_second = 50;                      // per socket, every frame type
+};
+
+}  // namespace palaver::server

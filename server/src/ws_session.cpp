@@ -1,0 +1,286 @@
+// The WebSocket session: handshake, auth, frame dispatch, the outgoing queue. See
+// ws_session.hpp.
+//
+// Sections: the session class · handshake and auth · reading · writing and closing.
+#include "ws_session.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <optional>
+
+#include "palaver/codec.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "chat_hub.hpp"
+#include "hub_client.hpp"
+#include "server_context.hpp"
+
+namespace palaver::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+namespace {
+
+// Close codes: RFC 6455 and the protocol's own (docs/protocol.md §7).
+constexpr std::uint16_t close_policy = 1008;  // no auth in time; a reader too far behind
+constexpr std::uint16_t close_auth_failed = 4001;
+
+std::atomic<std::uint64_t> next_session_id{1};
+
+std::shared_ptr<const std::string> frame_text(const server_frame& frame) {
+  return std::make_shared<const std::string>(encode(frame));
+}
+
+// ---- the session class ------------------------------------------------------------------
+
+class ws_session final : public hub_client, public std::enable_shared_from_this<ws_session> {
+ public:
+  ws_session(beast::tcp_stream stream, http::request<http::string_body> upgrade,
+             std::shared_ptr<server_context> context)
+      : ws_(std::move(stream)),
+        upgrade_(std::move(upgrade)),
+        context_(std::move(context)),
+        auth_timer_(ws_.get_executor()),
+        id_(next_session_id.fetch_add(1)),
+        tokens_(context_->limits.frames_per_second) {}
+
+  void run();
+
+  // hub_client
+  void deliver(std::shared_ptr<const std::string> frame) override;
+  void close_going_away() override {
+    asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+      self->close(static_cast<std::uint16_t>(websocket::close_code::going_away),
+                  "server shutting down");
+    });
+  }
+  const identity& who() const override { return who_; }
+  const std::string& owner() const override { return owner_; }
+  std::uint64_t id() const override { return id_; }
+
+ private:
+  void on_accept(beast::error_code ec);
+  void on_auth_deadline(beast::error_code ec);
+  void authenticate(const auth_frame& auth);
+  void do_read();
+  void on_read(beast::error_code ec);
+  void dispatch(client_frame frame);
+  bool take_rate_token();
+  void send(const server_frame& frame) { enqueue(frame_text(frame)); }
+  void enqueue(std::shared_ptr<const std::string> frame);
+  void do_write();
+  void on_write(beast::error_code ec);
+  // Closes after what is queued (flush) or after only the write in flight.
+  void close(std::uint16_t code, std::string reason, bool flush = true);
+  void on_closed();
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> upgrade_;
+  std::shared_ptr<server_context> context_;
+  asio::steady_timer auth_timer_;
+  const std::uint64_t id_;
+
+  bool authenticated_ = false;
+  identity who_;
+  std::string owner_;
+
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  std::optional<websocket::close_reason> pending_close_;
+  bool closed_ = false;
+
+  double tokens_;  // frames this socket may still send this second (token bucket)
+  std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
+};
+
+// ---- handshake and auth -------------------------------------------------------------------
+
+void ws_session::run() {
+  const session_limits& limits = context_->limits;
+  websocket::stream_base::timeout timeouts =
+      websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = limits.idle_timeout;  // pings at half of it keep a live peer open
+  ws_.set_option(timeouts);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "palaver"); }));
+  ws_.read_message_max(limits.max_frame_bytes);  // above it Beast closes with 1009
+  ws_.async_accept(upgrade_,
+                   [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+  if (ec) return;
+  auth_timer_.expires_after(context_->limits.auth_timeout);
+  auth_timer_.async_wait(
+      [self = shared_from_this()](beast::error_code e) { self->on_auth_deadline(e); });
+  do_read();
+}
+
+void ws_session::on_auth_deadline(beast::error_code ec) {
+  if (ec || authenticated_) return;
+  close(close_policy, "auth did not arrive in time");
+}
+
+void ws_session::authenticate(const auth_frame& auth) {
+  const auto refuse = [&](std::string reason) {
+    send(error_frame{error_code::auth_failed, std::move(reason), std::nullopt, std::nullopt});
+    close(close_auth_failed, "authentication failed");
+  };
+  const site_entry* site = context_->find_site(auth.site);
+  if (!site) return refuse("no such site");
+  const std::string_view origin = upgrade_[http::field::origin];
+  if (!origin_policy(site->origins).allows(origin, upgrade_[http::field::host]))
+    return refuse("this site is not embedded on that page");
+  auto outcome = context_->auth->authenticate(
+      site->auth, auth.token ? std::optional<std::string_view>(*auth.token) : std::nullopt);
+  if (!outcome) return refuse(outcome.error().reason);
+
+  authenticated_ = true;
+  auth_timer_.cancel();
+  who_ = std::move(outcome->who);
+  owner_ = owner_id(who_);
+  upgrade_ = {};  // not needed any more
+  send(ready_frame{limits::max_protocol,
+                   "s" + std::to_string(id_),
+                   to_user_info(who_),
+                   std::move(outcome->visitor_token),
+                   {static_cast<std::int64_t>(context_->limits.max_frame_bytes),
+                    context_->messages_per_minute}});
+  context_->hub->connect(shared_from_this());
+}
+
+// ---- reading -----------------------------------------------------------------------------
+
+void ws_session::do_read() {
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->on_read(ec);
+  });
+}
+
+void ws_session::on_read(beast::error_code ec) {
+  if (ec) return on_closed();  // closed by the peer, timed out, or too large (1009 sent)
+  if (!take_rate_token()) {
+    send(error_frame{error_code::rate_limited, "too many frames per second", std::nullopt,
+                     std::nullopt});
+  } else if (!ws_.got_text()) {
+    send(error_frame{error_code::bad_frame, "frames are JSON text, not binary", std::nullopt,
+                     std::nullopt});
+  } else {
+    const auto data = buffer_.cdata();
+    auto decoded =
+        decode_client_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    if (decoded)
+      dispatch(std::move(*decoded));
+    else
+      send(make_error_frame(decoded.error()));
+  }
+  buffer_.consume(buffer_.size());
+  if (!closed_) do_read();
+}
+
+void ws_session::dispatch(client_frame frame) {
+  if (auto* auth = std::get_if<auth_frame>(&frame)) {
+    if (authenticated_)
+      return send(
+          error_frame{error_code::conflict, "already authenticated", std::nullopt, std::nullopt});
+    return authenticate(*auth);
+  }
+  if (!authenticated_)
+    return send(
+        error_frame{error_code::auth_required, "send auth first", std::nullopt, std::nullopt});
+  if (auto* ping = std::get_if<ping_frame>(&frame)) return send(pong_frame{ping->id});
+  context_->hub->handle(shared_from_this(), std::move(frame));
+}
+
+bool ws_session::take_rate_token() {
+  const double rate = context_->limits.frames_per_second;
+  const auto now = std::chrono::steady_clock::now();
+  tokens_ = std::min(rate, tokens_ + rate * std::chrono::duration<double>(now - refilled_).count());
+  refilled_ = now;
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+// ---- writing and closing -----------------------------------------------------------------
+
+void ws_session::deliver(std::shared_ptr<const std::string> frame) {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
+    self->enqueue(std::move(frame));
+  });
+}
+
+void ws_session::enqueue(std::shared_ptr<const std::string> frame) {
+  if (closed_ || pending_close_) return;  // closing: nothing new goes out
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  if (queued_bytes_ > context_->limits.outgoing_queue_bytes) {
+    // A reader this far behind would grow memory without bound; nobody else waits for it.
+    return close(close_policy, "too far behind", false);
+  }
+  if (!writing_) do_write();
+}
+
+void ws_session::do_write() {
+  if (queue_.empty() && pending_close_) {
+    writing_ = true;
+    return ws_.async_close(*pending_close_,
+                           [self = shared_from_this()](beast::error_code) { self->on_closed(); });
+  }
+  if (queue_.empty()) {
+    writing_ = false;
+    return;
+  }
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(
+      asio::buffer(*queue_.front()),
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+void ws_session::on_write(beast::error_code ec) {
+  if (ec) return on_closed();
+  queued_bytes_ -= queue_.front()->size();
+  queue_.pop_front();
+  do_write();
+}
+
+void ws_session::close(std::uint16_t code, std::string reason, bool flush) {
+  if (closed_ || pending_close_) return;
+  pending_close_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+  if (!flush) {
+    // Keep only a write in flight: it must complete before the close frame.
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+      queued_bytes_ -= queue_.back()->size();
+      queue_.pop_back();
+    }
+  }
+  if (!writing_) do_write();
+}
+
+void ws_session::on_closed() {
+  if (closed_) return;
+  closed_ = true;
+  auth_timer_.cancel();
+  queue_.clear();
+  if (authenticated_) context_->hub->disconnect(id_);
+}
+
+}  // namespace
+
+void start_ws_session(beast::tcp_stream stream, http::request<http::string_body> upgrade,
+                      std::shared_ptr<server_context> context) {
+  std::make_shared<ws_session>(std::move(stream), std::move(upgrade), std::move(context))->run();
+}
+
+}  // namespace palaver::server

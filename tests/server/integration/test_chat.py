@@ -1,0 +1,388 @@
+"""End-to-end tests of the real `palaver` binary over a real WebSocket on 127.0.0.1.
+
+The client is Debian's python3-websockets (nobody here wrote it). Each test starts its own
+server on an ephemeral port with its own SQLite file, bounded in time, and stops it.
+Run with /usr/bin/python3 (Debian's Python, where python3-websockets is installed):
+    PALAVER_BINARY=build/server/palaver /usr/bin/python3 -m unittest -v test_chat
+"""
+
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import http.client
+
+import websockets
+
+BINARY = os.environ.get("PALAVER_BINARY", "build/server/palaver")
+TIMEOUT = 10  # seconds any single wait may take
+
+
+class Server:
+    """A palaver process on an ephemeral port, with its own database and config."""
+
+    def __init__(self, directory, words_per_second=200, extra_args=(), extra_config=""):
+        self.directory = directory
+        self.config = os.path.join(directory, "palaver.toml")
+        with open(self.config, "w") as f:
+            f.write('[[agent]]\nname = "echo"\nkind = "echo"\n'
+                    f"words_per_second = {words_per_second}\n" + extra_config)
+        self.args = [BINARY, "serve", "--port", "0", "--config", self.config,
+                     "--database", os.path.join(directory, "palaver.db"), *extra_args]
+        self.process = None
+        self.port = None
+
+    def start(self):
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        line = self.process.stdout.readline()
+        match = re.search(r":(\d+)/", line)
+        if not match:
+            self.process.kill()
+            raise RuntimeError("palaver did not start: " + line + self.process.stderr.read())
+        self.port = int(match.group(1))
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process:
+            self.process.stdout.close()
+            self.process.stderr.close()
+
+    @property
+    def url(self):
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+
+class Client:
+    """One WebSocket, with helpers that read frames until one matches."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.frames = []
+
+    @classmethod
+    async def connect(cls, server, token=None, **kwargs):
+        ws = await websockets.connect(server.url, max_size=None, **kwargs)
+        client = cls(ws)
+        auth = {"type": "auth", "protocol": 1}
+        if token:
+            auth["token"] = token
+        await client.send(auth)
+        client.ready = await client.until("ready")
+        return client
+
+    async def send(self, frame):
+        await self.ws.send(json.dumps(frame))
+
+    async def recv(self):
+        frame = json.loads(await asyncio.wait_for(self.ws.recv(), TIMEOUT))
+        self.frames.append(frame)
+        return frame
+
+    async def until(self, frame_type, **fields):
+        while True:
+            frame = await self.recv()
+            if frame["type"] == frame_type and all(frame.get(k) == v for k, v in fields.items()):
+                return frame
+
+    async def close(self):
+        await self.ws.close()
+
+
+def reply_of(frames):
+    """The reply's text, assembled from `message`/`delta`/`done` frames as the widget does:
+    each event applied once, by seq."""
+    text, last_seq = None, 0
+    for f in frames:
+        seq = f.get("seq") or f.get("message", {}).get("seq") or 0
+        if f["type"] == "message" and f["message"]["role"] == "assistant":
+            if seq > last_seq:
+                text, last_seq = f["message"]["text"], seq
+        elif f["type"] == "delta" and seq > last_seq:
+            text, last_seq = text + f["text"], seq
+        elif f["type"] == "done" and seq > last_seq:
+            text, last_seq = f["text"], seq
+    return text
+
+
+class ServerTest(unittest.IsolatedAsyncioTestCase):
+    words_per_second = 200
+    extra_args = ()
+
+    def setUp(self):
+        self.directory = tempfile.TemporaryDirectory()
+        self.server = Server(self.directory.name, self.words_per_second, self.extra_args).start()
+
+    def tearDown(self):
+        self.server.stop()
+        self.directory.cleanup()
+
+    async def chat(self, client, text, conversation_id=None, client_msg_id="m1"):
+        frame = {"type": "message", "client_msg_id": client_msg_id, "text": text}
+        if conversation_id:
+            frame["conversation_id"] = conversation_id
+        await client.send(frame)
+
+
+class ChatFlow(ServerTest):
+    async def test_a_message_is_stored_acknowledged_and_answered_token_by_token(self):
+        client = await Client.connect(self.server)
+        self.assertTrue(client.ready["user"]["anonymous"])
+        self.assertIn("token", client.ready)
+        await self.chat(client, "hello there")
+        conversation = await client.until("conversation")
+        ack = await client.until("ack")
+        done = await client.until("done")
+        types = [f["type"] for f in client.frames]
+        self.assertLess(types.index("ack"), types.index("typing"))
+        user = next(f["message"] for f in client.frames
+                    if f["type"] == "message" and f["message"]["role"] == "user")
+        self.assertEqual(user["client_msg_id"], "m1")
+        self.assertEqual((user["id"], user["seq"]), (ack["message_id"], ack["seq"]))
+        deltas = [f["text"] for f in client.frames if f["type"] == "delta"]
+        self.assertGreater(len(deltas), 1)
+        self.assertEqual("".join(deltas), done["text"])
+        self.assertEqual(done["text"], "You said: hello there")
+        self.assertEqual(done["finish_reason"], "stop")
+        seqs = [f["seq"] for f in client.frames if f["type"] in ("delta", "done")]
+        self.assertEqual(seqs, sorted(set(seqs)))
+        self.assertEqual(done["conversation_id"], conversation["conversation"]["id"])
+        await client.close()
+
+    async def test_a_resent_message_is_acknowledged_again_and_stored_once(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "once")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        first = await client.until("ack")
+        await client.until("done")
+        await self.chat(client, "once", conversation_id)  # the same client_msg_id
+        again = await client.until("ack")
+        self.assertEqual(again["message_id"], first["message_id"])
+        await client.send({"type": "subscribe", "conversation_id": conversation_id})
+        history = await client.until("history")
+        users = [m for m in history["messages"] if m["role"] == "user"]
+        self.assertEqual(len(users), 1)
+        await client.close()
+
+    async def test_two_tabs_of_one_visitor_see_the_same_conversation(self):
+        tab1 = await Client.connect(self.server)
+        tab2 = await Client.connect(self.server, token=tab1.ready["token"])
+        self.assertEqual(tab2.ready["user"]["id"], tab1.ready["user"]["id"])
+        await self.chat(tab1, "first")
+        conversation_id = (await tab1.until("conversation"))["conversation"]["id"]
+        await tab1.until("done")
+        await tab2.send({"type": "subscribe", "conversation_id": conversation_id})
+        await tab2.until("history")
+        await self.chat(tab1, "second", conversation_id, "m2")
+        done1 = await tab1.until("done")
+        done2 = await tab2.until("done")
+        self.assertEqual(done1, done2)
+        self.assertEqual(reply_of(tab2.frames), "You said: second")
+        self.assertTrue(any(f["type"] == "message" and f["message"]["text"] == "second"
+                            for f in tab2.frames))
+        await tab1.close()
+        await tab2.close()
+
+    async def test_ping_gets_pong(self):
+        client = await Client.connect(self.server)
+        await client.send({"type": "ping", "id": "p1"})
+        self.assertEqual(await client.until("pong"), {"type": "pong", "id": "p1"})
+        await client.close()
+
+
+class SlowReplies(ServerTest):
+    words_per_second = 100  # "/long" takes ~20 s unless stopped
+
+    async def test_cancel_stops_the_reply_and_keeps_its_text(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "/long")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        await client.until("delta")
+        asked = time.monotonic()
+        await client.send({"type": "cancel", "conversation_id": conversation_id})
+        done = await client.until("done")
+        self.assertLess(time.monotonic() - asked, 1.0)
+        self.assertEqual(done["finish_reason"], "cancelled")
+        self.assertTrue(done["text"].startswith("Paragraph 1:"))
+        self.assertEqual(reply_of(client.frames), done["text"])
+        await client.close()
+
+    async def test_a_disconnect_does_not_cancel_and_resume_loses_and_repeats_nothing(self):
+        rng = random.Random(1234)
+        first = await Client.connect(self.server)
+        await self.chat(first, "/long")
+        conversation_id = (await first.until("conversation"))["conversation"]["id"]
+        for _ in range(rng.randint(3, 40)):  # drop at a random point mid-reply
+            await first.until("delta")
+        seen = [f for f in first.frames]
+        last_seq = max(f.get("seq") or f.get("message", {}).get("seq", 0) for f in seen)
+        await first.ws.close()
+
+        second = await Client.connect(self.server, token=first.ready["token"])
+        await second.send({"type": "subscribe", "conversation_id": conversation_id,
+                           "last_seq": last_seq})
+        await second.send({"type": "cancel", "conversation_id": conversation_id})
+        done = await second.until("done")
+        replayed = [f for f in second.frames if f["type"] in ("delta", "done", "message")]
+        seqs = [f.get("seq") or f["message"]["seq"] for f in replayed]
+        self.assertEqual(len(seqs), len(set(seqs)), "an event came twice")
+        self.assertTrue(all(s > last_seq for s in seqs), "an event already seen came again")
+        self.assertEqual(reply_of(seen + second.frames), done["text"])
+        await second.close()
+
+
+class Restart(ServerTest):
+    words_per_second = 50
+
+    async def test_history_survives_a_crash_and_the_cut_reply_is_marked_interrupted(self):
+        client = await Client.connect(self.server)
+        token = client.ready["token"]
+        await self.chat(client, "/long")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        for _ in range(5):
+            await client.until("delta")
+        self.server.stop(signal.SIGKILL)
+        self.server.start()
+        client = await Client.connect(self.server, token=token)
+        await client.send({"type": "subscribe", "conversation_id": conversation_id})
+        history = await client.until("history")
+        roles = [(m["role"], m["status"]) for m in history["messages"]]
+        self.assertEqual(roles, [("user", "complete"), ("assistant", "interrupted")])
+        self.assertEqual(history["messages"][0]["text"], "/long")
+        await client.close()
+
+    async def test_a_graceful_stop_closes_sockets_with_1001(self):
+        client = await Client.connect(self.server)
+        self.server.stop(signal.SIGTERM)
+        with self.assertRaises(websockets.ConnectionClosed) as closed:
+            while True:
+                await client.recv()
+        self.assertEqual(closed.exception.code, 1001)
+
+
+class Ownership(ServerTest):
+    async def test_another_visitors_conversation_is_not_found_everywhere(self):
+        owner = await Client.connect(self.server)
+        await self.chat(owner, "mine")
+        conversation_id = (await owner.until("conversation"))["conversation"]["id"]
+        message_id = (await owner.until("done"))["message_id"]
+        stranger = await Client.connect(self.server)
+        attempts = [
+            {"type": "subscribe", "conversation_id": conversation_id},
+            {"type": "subscribe", "conversation_id": conversation_id, "last_seq": 0},
+            {"type": "history", "conversation_id": conversation_id},
+            {"type": "cancel", "conversation_id": conversation_id},
+            {"type": "message", "conversation_id": conversation_id, "client_msg_id": "x",
+             "text": "let me in"},
+            {"type": "regenerate", "message_id": message_id},
+            {"type": "feedback", "message_id": message_id, "rating": 1},
+        ]
+        for attempt in attempts:
+            await stranger.send(attempt)
+            error = await stranger.until("error")
+            self.assertEqual(error["code"], "NOT_FOUND", attempt)
+        self.assertFalse(any(f["type"] in ("history", "delta", "message") for f in stranger.frames))
+        await owner.close()
+        await stranger.close()
+
+
+class Limits(ServerTest):
+    extra_args = ("--auth-timeout-seconds", "1", "--messages-per-minute-per-socket", "3")
+
+    async def test_a_frame_above_64_kib_closes_with_1009(self):
+        client = await Client.connect(self.server)
+        await client.ws.send("x" * (64 * 1024 + 1))
+        with self.assertRaises(websockets.ConnectionClosed) as closed:
+            await client.recv()
+        self.assertEqual(closed.exception.code, 1009)
+
+    async def test_no_auth_in_time_closes_with_1008(self):
+        ws = await websockets.connect(self.server.url)
+        with self.assertRaises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+        self.assertEqual(closed.exception.code, 1008)
+
+    async def test_a_bad_token_gets_auth_failed_and_4001(self):
+        ws = await websockets.connect(self.server.url)
+        await ws.send(json.dumps({"type": "auth", "protocol": 1, "token": "not.a.token"}))
+        error = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        self.assertEqual(error["code"], "AUTH_FAILED")
+        with self.assertRaises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+        self.assertEqual(closed.exception.code, 4001)
+
+    async def test_frames_before_auth_get_auth_required(self):
+        ws = await websockets.connect(self.server.url)
+        await ws.send(json.dumps({"type": "ping"}))
+        error = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        self.assertEqual(error["code"], "AUTH_REQUIRED")
+        await ws.close()
+
+    async def test_too_many_messages_are_rate_limited_and_the_socket_stays_usable(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "one", client_msg_id="a")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        for i in range(3):
+            await self.chat(client, "more", conversation_id, f"b{i}")
+        error = await client.until("error")
+        self.assertEqual(error["code"], "RATE_LIMITED")
+        self.assertEqual(error["ref"], "b2")
+        await client.send({"type": "ping", "id": "still"})
+        await client.until("pong", id="still")
+        await client.close()
+
+    async def test_invalid_frames_get_their_error_code(self):
+        client = await Client.connect(self.server)
+        for raw, code in [("{", "BAD_FRAME"), ('{"type":"teleport"}', "UNKNOWN_TYPE"),
+                          ('{"type":"message","text":"hi"}', "MISSING_FIELD")]:
+            await client.ws.send(raw)
+            self.assertEqual((await client.until("error"))["code"], code)
+        await client.close()
+
+    def test_a_page_from_an_unlisted_origin_cannot_open_a_socket(self):
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=TIMEOUT)
+        connection.request("GET", "/ws", headers={
+            "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": "https://evil.example"})
+        self.assertEqual(connection.getresponse().status, 403)
+        connection.close()
+
+
+class Http(ServerTest):
+    def get(self, path, headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=TIMEOUT)
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response, body
+
+    def test_the_demo_page_is_served_compressed_and_cached(self):
+        response, body = self.get("/", {"Accept-Encoding": "gzip"})
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.headers["Content-Encoding"], "gzip")
+        self.assertTrue(response.headers["Content-Type"].startswith("text/html"))
+        again, body = self.get("/", {"If-None-Match": response.headers["ETag"]})
+        self.assertEqual(again.status, 304)
+        self.assertEqual(body, b"")
+
+    def test_healthz(self):
+        response, body = self.get("/healthz")
+        self.assertEqual((response.status, body), (200, b"ok\n"))
+
+
+if __name__ == "__main__":
+    unittest.main()
