@@ -754,12 +754,23 @@ std::optional<std::string> read_scalars(const loader& ld, const toml::table& tab
   return std::nullopt;
 }
 
-constexpr std::string_view agent_common_keys[] = {"name", "kind"};
+// The keys of each kind, and of every agent; check_keys() takes the last list.
 constexpr std::string_view echo_keys[] = {"words_per_second"};
 constexpr std::string_view openai_keys[] = {"base_url",        "model",
                                             "api_key_env",     "system_prompt",
                                             "temperature",     "max_history_messages",
                                             "timeout_seconds", "max_tokens"};
+constexpr std::string_view agent_keys[] = {"name",
+                                           "kind",
+                                           "words_per_second",
+                                           "base_url",
+                                           "model",
+                                           "api_key_env",
+                                           "system_prompt",
+                                           "temperature",
+                                           "max_history_messages",
+                                           "timeout_seconds",
+                                           "max_tokens"};
 
 std::optional<std::string> read_echo_agent(const loader& ld, const toml::table& table,
                                            echo_agent_config& out) {
@@ -832,10 +843,7 @@ std::optional<std::string> read_openai_agent(loader& ld, const toml::table& tabl
 }
 
 std::optional<std::string> read_agent(loader& ld, const toml::table& table, agent_config& out) {
-  std::vector<std::string_view> known(std::begin(agent_common_keys), std::end(agent_common_keys));
-  known.insert(known.end(), std::begin(echo_keys), std::end(echo_keys));
-  known.insert(known.end(), std::begin(openai_keys), std::end(openai_keys));
-  if (auto error = check_keys(ld, table, "agent", known)) return error;
+  if (auto error = check_keys(ld, table, "agent", agent_keys)) return error;
 
   std::optional<std::string> name, kind;
   if (auto error = read(ld, table, "agent", "name", name)) return error;

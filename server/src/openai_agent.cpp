@@ -4,7 +4,7 @@
 // ends a silent upstream. Every path ends in finish(), which runs once (finished_) and closes
 // the socket first; cancel() posts to the strand, so it may come from any thread.
 //
-// Sections: base_url -> the request -> upstream text for visitors -> the agent's shared state
+// Sections: base_url -> the agent's shared state -> the request -> upstream text for visitors
 //           -> openai_reply -> openai_agent
 #include "openai_agent.hpp"
 
