@@ -120,7 +120,7 @@ void http_session::on_read(beast::error_code ec) {
   if (beast::websocket::is_upgrade(req)) {
     if (req.target() != "/ws")
       return send(closing(text_response(req, http::status::not_found, "not found\n")), false);
-    if (!context_->origins.allows(req[http::field::origin], req[http::field::host]))
+    if (!context_->origins.allows(req[http::field::origin]))
       return send(closing(text_response(req, http::status::forbidden, "origin not allowed\n")),
                   false);
     stream.expires_never();  // the WebSocket keeps its own timeouts

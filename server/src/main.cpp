@@ -94,16 +94,6 @@ int serve(const config& cfg) {
   context->limits = limits_from(cfg.limits);
   context->messages_per_minute = cfg.limits.messages_per_minute_per_socket;
   context->auth = std::make_shared<const authenticator>(std::move(*auth));
-  std::vector<std::string> all_origins;
-  for (const site_config& site : cfg.sites) {
-    site_entry entry;
-    entry.auth = {site.id, site.jwt_secret.value_or(""), site.audience, site.allow_anonymous};
-    entry.origins = site.origins;
-    entry.default_agent = site.default_agent;
-    all_origins.insert(all_origins.end(), site.origins.begin(), site.origins.end());
-    context->sites.push_back(std::move(entry));
-  }
-  context->origins = origin_policy(all_origins);
 
   chat_hub::options hub_options;
   hub_options.messages_per_minute_per_socket = cfg.limits.messages_per_minute_per_socket;
@@ -118,8 +108,24 @@ int serve(const config& cfg) {
               << ec.message() << "\n";
     return 1;
   }
-  acceptor->start();
+  // Origins are known once the port is: with --port 0 the listener picked it.
   const auto bound = acceptor->local_endpoint();
+  const std::vector<std::string> own = own_origins(cfg, bound.port());
+  std::vector<std::string> all_origins = own;
+  for (const site_config& site : cfg.sites) {
+    site_auth auth{site.id, site.jwt_secret.value_or(""), site.audience, site.allow_anonymous};
+    if (auto checked = check_site_auth(auth); !checked) {
+      std::cerr << "palaver: site " << site.id << ": " << checked.error().reason << "\n";
+      return 1;
+    }
+    std::vector<std::string> origins = own;
+    origins.insert(origins.end(), site.origins.begin(), site.origins.end());
+    all_origins.insert(all_origins.end(), site.origins.begin(), site.origins.end());
+    context->sites.push_back(
+        site_entry{std::move(auth), origin_policy(std::move(origins)), site.default_agent});
+  }
+  context->origins = origin_policy(std::move(all_origins));
+  acceptor->start();
   // Tests read this line to learn the port (with --port 0).
   std::cout << "palaver listening on http://" << bound.address().to_string() << ":" << bound.port()
             << "/" << std::endl;

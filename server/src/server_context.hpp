@@ -15,30 +15,32 @@ namespace palaver::server {
 
 class chat_hub;
 
-// Which pages may open a WebSocket: the server's own origin, and the listed ones.
+// Which pages may open a WebSocket: the server's own origins and the listed ones, compared
+// exactly (config normalizes them). Never derived from the request's Host header: a
+// DNS-rebinding page would pass that check.
 class origin_policy {
  public:
   origin_policy() = default;
   explicit origin_policy(std::vector<std::string> allowed) : allowed_(std::move(allowed)) {}
 
-  // `origin` is the request's Origin header, `host` its Host header. A request without an
-  // Origin is not from a browser page: allowed (it cannot ride a visitor's cookies anyway).
-  bool allows(std::string_view origin, std::string_view host) const;
+  // `origin` is the request's Origin header. A request without one is not from a browser
+  // page: allowed (it cannot ride a visitor's cookies anyway; auth decides).
+  bool allows(std::string_view origin) const;
 
  private:
-  std::vector<std::string> allowed_;  // exact origins, e.g. "https://www.example.com"
+  std::vector<std::string> allowed_;  // e.g. "https://www.example.com"
 };
 
 // A site that embeds the widget: who may chat there, and from which pages.
 struct site_entry {
   site_auth auth;
-  std::vector<std::string> origins;  // besides the server's own
+  origin_policy origins;  // the server's own and the site's
   std::string default_agent = "echo";
 };
 
 struct server_context {
   session_limits limits;
-  origin_policy origins;  // every site's origins: checked at the upgrade
+  origin_policy origins;  // the server's own and every site's: checked at the upgrade
   std::vector<site_entry> sites;
   std::shared_ptr<const authenticator> auth;
   std::shared_ptr<chat_hub> hub;

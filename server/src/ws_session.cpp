@@ -138,8 +138,7 @@ void ws_session::authenticate(const auth_frame& auth) {
   };
   const site_entry* site = context_->find_site(auth.site);
   if (!site) return refuse("no such site");
-  const std::string_view origin = upgrade_[http::field::origin];
-  if (!origin_policy(site->origins).allows(origin, upgrade_[http::field::host]))
+  if (!site->origins.allows(upgrade_[http::field::origin]))
     return refuse("this site is not embedded on that page");
   auto outcome = context_->auth->authenticate(
       site->auth, auth.token ? std::optional<std::string_view>(*auth.token) : std::nullopt);

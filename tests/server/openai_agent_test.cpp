@@ -543,7 +543,7 @@ TEST_F(OpenaiAgent, StallAfterSomeTokensTimesOut) {
   EXPECT_EQ(sink->error_message(), "the upstream sent nothing for 300 ms");
   EXPECT_EQ(sink->text(), "thinking");
   EXPECT_GE(took, 300ms);
-  EXPECT_LT(took, 600ms);
+  EXPECT_LT(took, 800ms);
   EXPECT_TRUE(upstream.wait_for_client_close(1s));
 }
 
@@ -556,7 +556,8 @@ TEST_F(OpenaiAgent, StallBeforeTheHeaderTimesOut) {
   const auto started = clock_type::now();
   auto sink = run(options);
   expect_error(*sink, error_code::upstream_timeout);
-  EXPECT_LT(sink->finished_at() - started, 600ms);
+  EXPECT_GE(sink->finished_at() - started, 300ms);
+  EXPECT_LT(sink->finished_at() - started, 800ms);
 }
 
 TEST_F(OpenaiAgent, SlowButSteadyIsNotAStall) {
@@ -588,8 +589,12 @@ TEST_F(OpenaiAgent, ConnectionRefused) {
 TEST_F(OpenaiAgent, UnknownHost) {
   openai_agent::options options;
   options.base_url = "http://no-such-host.invalid/v1";
+  options.timeout = 2s;  // where DNS itself stalls, the watchdog ends the reply
   auto sink = run(options);
-  expect_error(*sink, error_code::upstream_error);
+  EXPECT_EQ(sink->finishes(), 1);
+  EXPECT_EQ(sink->reason(), finish_reason::error);
+  EXPECT_TRUE(sink->error() == error_code::upstream_error ||
+              sink->error() == error_code::upstream_timeout);
 }
 
 // ---- cancel -----------------------------------------------------------------------------
