@@ -302,7 +302,11 @@ struct chat_hub::state {
     conversation conv;
     conv.id = new_id("c_");
     conv.title = title_from(f.text);
-    conv.agent = f.agent && agents.count(*f.agent) ? *f.agent : default_agent();
+    const auto agent = agent_for(client->who().site_id, f.agent);
+    if (!agent)
+      return send(*client, error_for(error_code::bad_field, "agent: not available on this site",
+                                     f.client_msg_id));
+    conv.agent = *agent;
     conv.created_at = conv.updated_at = now_ms();
     message first = user_message(f);
     first.conversation_id = conv.id;
@@ -459,8 +463,17 @@ struct chat_hub::state {
 
   // ---- replies ---------------------------------------------------------------------------
 
-  std::string default_agent() const {
-    return agents.count("echo") || agents.empty() ? "echo" : agents.begin()->first;
+  // The agent a new conversation on `site` gets: the one asked for if the site offers it,
+  // else the site's default. nullopt: the one asked for is not offered.
+  std::optional<std::string> agent_for(const std::string& site,
+                                       const std::optional<std::string>& wanted) const {
+    const auto offered = opts.site_agents.find(site);
+    if (offered == opts.site_agents.end() || offered->second.empty())
+      return wanted && agents.count(*wanted) ? *wanted : std::string("echo");
+    if (!wanted) return offered->second.front();
+    const auto& list = offered->second;
+    if (std::find(list.begin(), list.end(), *wanted) == list.end()) return std::nullopt;
+    return *wanted;
   }
 
   // Starts a reply, or — while one streams — stops it and answers afterwards.
@@ -497,13 +510,12 @@ struct chat_hub::state {
     db.save_message(r.msg);
 
     auto agent_it = agents.find(c.row.conv.agent);
-    if (agent_it == agents.end()) agent_it = agents.find(default_agent());
     const std::uint64_t generation = r.generation;
     reply_request request{c.row.conv.id, r.msg.id, std::move(history)};
     c.reply = std::move(r);
     if (agent_it == agents.end())
       return finish(c, finish_reason::error, std::nullopt, error_code::upstream_error,
-                    "no agent is configured");
+                    "this conversation's agent is no longer configured");
     c.reply->handle = agent_it->second->start(
         std::move(request), std::make_shared<sink>(hub, c.row.conv.id, generation));
   }

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "palaver/frames.hpp"
 
@@ -37,6 +38,8 @@ class chat_hub : public std::enable_shared_from_this<chat_hub> {
     // unsaved_seq_margin, so seqs stay unique across a crash — and at least every interval.
     int save_every_events = 64;
     std::chrono::milliseconds save_interval{1000};
+    // Per site: the agents its visitors may pick, the first being the default.
+    std::map<std::string, std::vector<std::string>, std::less<>> site_agents;
   };
 
   using agent_map = std::map<std::string, std::shared_ptr<agent>, std::less<>>;

@@ -19,6 +19,7 @@
 #include "config.hpp"
 #include "echo_agent.hpp"
 #include "listener.hpp"
+#include "openai_agent.hpp"
 #include "server_context.hpp"
 #include "store.hpp"
 
@@ -61,13 +62,37 @@ session_limits limits_from(const limits_config& l) {
   return limits;
 }
 
-chat_hub::agent_map make_agents(const config& cfg, asio::io_context& io) {
+openai_agent::options openai_options(const std::string& name, const openai_agent_config& c) {
+  openai_agent::options o;
+  o.name = name;
+  o.base_url = c.base_url;
+  o.model = c.model;
+  o.api_key = c.api_key.value_or("");
+  o.system_prompt = c.system_prompt;
+  o.temperature = c.temperature;
+  o.max_tokens = c.max_tokens;
+  o.max_history_messages = static_cast<std::size_t>(c.max_history_messages);
+  o.timeout = c.timeout;
+  return o;
+}
+
+// Every configured agent; nullopt (after saying why) if one's settings cannot work.
+std::optional<chat_hub::agent_map> make_agents(const config& cfg, asio::io_context& io) {
   chat_hub::agent_map agents;
-  for (const agent_config& a : cfg.agents)
-    if (const auto* echo = std::get_if<echo_agent_config>(&a.backend))
+  for (const agent_config& a : cfg.agents) {
+    if (const auto* echo = std::get_if<echo_agent_config>(&a.backend)) {
       agents[a.name] = std::make_shared<echo_agent>(
           io.get_executor(),
           echo_agent::options{a.name, static_cast<double>(echo->words_per_second)});
+      continue;
+    }
+    const auto options = openai_options(a.name, std::get<openai_agent_config>(a.backend));
+    if (const std::string problem = openai_agent::check(options); !problem.empty()) {
+      std::cerr << "palaver: agent " << a.name << ": " << problem << "\n";
+      return std::nullopt;
+    }
+    agents[a.name] = std::make_shared<openai_agent>(io, options);
+  }
   return agents;
 }
 
@@ -98,7 +123,15 @@ int serve(const config& cfg) {
   chat_hub::options hub_options;
   hub_options.messages_per_minute_per_socket = cfg.limits.messages_per_minute_per_socket;
   hub_options.messages_per_minute_per_identity = cfg.limits.messages_per_minute_per_identity;
-  context->hub = chat_hub::create(io.get_executor(), **db, make_agents(cfg, io), hub_options);
+  for (const site_config& site : cfg.sites) {
+    std::vector<std::string>& offered = hub_options.site_agents[site.id];
+    offered.push_back(site.default_agent);
+    for (const std::string& name : site.agents)
+      if (name != site.default_agent) offered.push_back(name);
+  }
+  auto agents = make_agents(cfg, io);
+  if (!agents) return 1;
+  context->hub = chat_hub::create(io.get_executor(), **db, std::move(*agents), hub_options);
 
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(cfg.server.listen, ec);
@@ -121,8 +154,7 @@ int serve(const config& cfg) {
     std::vector<std::string> origins = own;
     origins.insert(origins.end(), site.origins.begin(), site.origins.end());
     all_origins.insert(all_origins.end(), site.origins.begin(), site.origins.end());
-    context->sites.push_back(
-        site_entry{std::move(auth), origin_policy(std::move(origins)), site.default_agent});
+    context->sites.push_back(site_entry{std::move(auth), origin_policy(std::move(origins))});
   }
   context->origins = origin_policy(std::move(all_origins));
   acceptor->start();

@@ -35,7 +35,6 @@ class origin_policy {
 struct site_entry {
   site_auth auth;
   origin_policy origins;  // the server's own and the site's
-  std::string default_agent = "echo";
 };
 
 struct server_context {

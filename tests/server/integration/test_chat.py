@@ -17,6 +17,8 @@ import tempfile
 import time
 import unittest
 import http.client
+import http.server
+import threading
 
 import websockets
 
@@ -122,9 +124,13 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
     words_per_second = 200
     extra_args = ()
 
+    def extra_config(self):
+        return ""
+
     def setUp(self):
         self.directory = tempfile.TemporaryDirectory()
-        self.server = Server(self.directory.name, self.words_per_second, self.extra_args).start()
+        self.server = Server(self.directory.name, self.words_per_second, self.extra_args,
+                             self.extra_config()).start()
 
     def tearDown(self):
         self.server.stop()
@@ -382,6 +388,98 @@ class Http(ServerTest):
     def test_healthz(self):
         response, body = self.get("/healthz")
         self.assertEqual((response.status, body), (200, b"ok\n"))
+
+
+class FakeUpstream(http.server.ThreadingHTTPServer):
+    """An OpenAI-compatible Chat Completions endpoint on 127.0.0.1 that streams SSE."""
+
+    def __init__(self):
+        self.requests = []
+        self.status = 200
+        super().__init__(("127.0.0.1", 0), FakeUpstreamHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+
+class FakeUpstreamHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append((self.path, dict(self.headers), body))
+        if self.server.status != 200:
+            payload = b'{"error":{"message":"the model is overloaded"}}'
+            self.send_response(self.server.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for piece in ["Bonjour", " depuis", " le", " modèle", "."]:
+            chunk = {"choices": [{"delta": {"content": piece}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+        end = {"choices": [{"delta": {}, "finish_reason": "stop"}],
+               "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}}
+        self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+        self.wfile.flush()
+        self.close_connection = True
+
+
+class OpenAiBackend(ServerTest):
+    """The `openai` agent against a real HTTP server standing in for the LLM endpoint."""
+
+    def extra_config(self):
+        self.upstream = FakeUpstream()
+        os.environ["PALAVER_TEST_LLM_KEY"] = "sk-test-123"
+        return ('[[agent]]\nname = "gpt"\nkind = "openai"\n'
+                f'base_url = "http://127.0.0.1:{self.upstream.server_address[1]}/v1"\n'
+                'model = "test-model"\napi_key_env = "PALAVER_TEST_LLM_KEY"\n'
+                'system_prompt = "Be brief."\n'
+                '[[site]]\nid = "default"\ndefault_agent = "gpt"\n')
+
+    def tearDown(self):
+        super().tearDown()
+        self.upstream.stop()
+
+    async def test_a_reply_streams_from_the_endpoint(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "Say hello in French")
+        done = await client.until("done")
+        self.assertEqual(done["text"], "Bonjour depuis le modèle.")
+        self.assertEqual(done["usage"]["total_tokens"], 17)
+        self.assertEqual(reply_of(client.frames), done["text"])
+        path, headers, body = self.upstream.requests[0]
+        self.assertEqual(path, "/v1/chat/completions")
+        self.assertEqual(headers["Authorization"], "Bearer sk-test-123")
+        self.assertEqual(body["model"], "test-model")
+        self.assertTrue(body["stream"])
+        self.assertEqual(body["messages"][0], {"role": "system", "content": "Be brief."})
+        self.assertEqual(body["messages"][-1], {"role": "user", "content": "Say hello in French"})
+        await client.close()
+
+    async def test_an_upstream_failure_ends_the_reply_with_an_error(self):
+        self.upstream.status = 503
+        client = await Client.connect(self.server)
+        await self.chat(client, "hello?")
+        while not {"error", "done"} <= {f["type"] for f in client.frames}:
+            await client.recv()
+        error = next(f for f in client.frames if f["type"] == "error")
+        done = next(f for f in client.frames if f["type"] == "done")
+        self.assertEqual(error["code"], "UPSTREAM_ERROR")
+        self.assertIn("overloaded", error["message"])
+        self.assertEqual(done["finish_reason"], "error")
+        await client.close()
 
 
 if __name__ == "__main__":
