@@ -22,6 +22,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "metrics.hpp"
 #include "store.hpp"
 
 namespace palaver::server {
@@ -102,6 +103,8 @@ class chat_hub::sink final : public reply_sink {
 
 struct live_reply {
   message msg;  // the assistant message as streamed so far
+  clock_type::time_point started = clock_type::now();
+  std::optional<clock_type::duration> first_delta;  // for the latency histograms
   std::shared_ptr<reply_handle> handle;
   std::uint64_t generation = 0;
   std::optional<usage> tokens;
@@ -126,15 +129,18 @@ struct client_entry {
 };
 
 struct chat_hub::state {
-  state(asio::any_io_executor executor, store& db, agent_map agents, options opts)
+  state(asio::any_io_executor executor, store& db, agent_map agents, options opts,
+        std::shared_ptr<metrics> stats)
       : strand(asio::make_strand(executor)),
         db(db),
+        stats(std::move(stats)),
         agents(std::move(agents)),
         opts(opts),
         random(std::random_device{}()) {}
 
   asio::strand<asio::any_io_executor> strand;
   store& db;
+  std::shared_ptr<metrics> stats;
   agent_map agents;
   options opts;
   std::weak_ptr<chat_hub> hub;
@@ -358,6 +364,7 @@ struct chat_hub::state {
     const message& m = added.msg;
     send(*client, ack_frame{m.client_msg_id, m.conversation_id, m.id, m.seq});
     if (!added.inserted) return send(*client, message_event_frame{m});
+    stats->message_stored();
     fan_out(c, message_event_frame{m}, m.seq);
     request_reply(c);
   }
@@ -510,6 +517,7 @@ struct chat_hub::state {
     db.save_message(r.msg);
 
     auto agent_it = agents.find(c.row.conv.agent);
+    stats->reply_started();
     const std::uint64_t generation = r.generation;
     reply_request request{c.row.conv.id, r.msg.id, std::move(history)};
     c.reply = std::move(r);
@@ -539,6 +547,8 @@ struct chat_hub::state {
 
   void delta(conversation_state& c, const std::string& text) {
     live_reply& r = *c.reply;
+    if (!r.first_delta) r.first_delta = clock_type::now() - r.started;
+    stats->delta_sent(text.size());
     r.msg.text += text;
     r.msg.seq = next_seq(c);
     fan_out(c, delta_frame{c.row.conv.id, r.msg.id, r.msg.seq, text}, r.msg.seq);
@@ -559,6 +569,7 @@ struct chat_hub::state {
   void finish(conversation_state& c, finish_reason reason, std::optional<usage> tokens,
               std::optional<error_code> code, std::string error_message) {
     live_reply& r = *c.reply;
+    stats->reply_finished(reason, r.first_delta, clock_type::now() - r.started);
     r.tokens = tokens;
     r.msg.status = status_after(reason);
     r.msg.seq = next_seq(c);
@@ -693,14 +704,18 @@ void chat_hub::sink::post(Event&& event) {
 
 // ---- public functions ---------------------------------------------------------------------
 
-chat_hub::chat_hub(asio::any_io_executor executor, store& db, agent_map agents, options opts)
-    : state_(std::make_unique<state>(std::move(executor), db, std::move(agents), opts)) {}
+chat_hub::chat_hub(asio::any_io_executor executor, store& db, agent_map agents, options opts,
+                   std::shared_ptr<metrics> stats)
+    : state_(std::make_unique<state>(std::move(executor), db, std::move(agents), opts,
+                                     std::move(stats))) {}
 
 chat_hub::~chat_hub() = default;
 
 std::shared_ptr<chat_hub> chat_hub::create(asio::any_io_executor executor, store& db,
-                                           agent_map agents, options opts) {
-  auto hub = std::make_shared<chat_hub>(std::move(executor), db, std::move(agents), opts);
+                                           agent_map agents, options opts,
+                                           std::shared_ptr<metrics> stats) {
+  auto hub = std::make_shared<chat_hub>(std::move(executor), db, std::move(agents), opts,
+                                        std::move(stats));
   hub->state_->hub = hub;
   return hub;
 }
@@ -729,6 +744,23 @@ void chat_hub::handle(std::shared_ptr<hub_client> client, client_frame frame) {
   state_->on_strand(
       [s = state_.get(), self = shared_from_this(), client = std::move(client),
        frame = std::move(frame)]() mutable { s->on_frame(client, std::move(frame)); });
+}
+
+void chat_hub::notify(std::string site_id, notification_frame frame,
+                      std::function<void(bool)> done) {
+  std::string id = frame.conversation_id.value_or("");  // before `frame` moves away
+  state_->db.get_conversation(std::move(id), [s = state_.get(), self = shared_from_this(),
+                                              site_id = std::move(site_id),
+                                              frame = std::move(frame), done = std::move(done)](
+                                                 store::outcome<conversation_row> row) {
+    const bool found = row && row->site_id == site_id;
+    if (found)
+      s->on_strand([s, self, frame] {
+        if (auto it = s->conversations.find(*frame.conversation_id); it != s->conversations.end())
+          s->fan_out(it->second, frame);  // nobody subscribed: nobody to tell
+      });
+    done(found);
+  });
 }
 
 void chat_hub::shutdown(std::function<void()> done) {

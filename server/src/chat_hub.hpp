@@ -23,6 +23,7 @@
 
 namespace palaver::server {
 
+class metrics;
 class store;
 
 class chat_hub : public std::enable_shared_from_this<chat_hub> {
@@ -46,14 +47,19 @@ class chat_hub : public std::enable_shared_from_this<chat_hub> {
 
   // The hub's sinks hold it weakly: make it with create().
   static std::shared_ptr<chat_hub> create(boost::asio::any_io_executor executor, store& db,
-                                          agent_map agents, options opts);
-  chat_hub(boost::asio::any_io_executor executor, store& db, agent_map agents, options opts);
+                                          agent_map agents, options opts,
+                                          std::shared_ptr<metrics> stats);
+  chat_hub(boost::asio::any_io_executor executor, store& db, agent_map agents, options opts,
+           std::shared_ptr<metrics> stats);
   ~chat_hub();
 
   void connect(std::shared_ptr<hub_client> client);
   void disconnect(std::uint64_t client_id);
   // Every frame but auth and ping (the session answers those itself).
   void handle(std::shared_ptr<hub_client> client, client_frame frame);
+  // Delivers a notification to every socket subscribed to a conversation of `site_id` (the
+  // push of a site's backend). `done(false)`: no such conversation on that site.
+  void notify(std::string site_id, notification_frame frame, std::function<void(bool)> done);
   // Ends every streaming reply as `interrupted`, saves it, closes every socket with 1001 and
   // calls `done` (on the store's thread) once the store has committed everything.
   void shutdown(std::function<void()> done);

@@ -4,12 +4,16 @@
 #include <optional>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "metrics.hpp"
+#include "rest_api.hpp"
 #include "server_context.hpp"
 #include "static_files.hpp"
+#include "store.hpp"
 #include "ws_session.hpp"
 
 namespace palaver::server {
@@ -65,10 +69,23 @@ http::message_generator file_response(const request& req, const embedded_file& f
   return res;
 }
 
-http::message_generator route(const request& req) {
+// What /metrics shows: every counter, and the store's.
+std::string render_metrics(const server_context& context) {
+  const store_stats stats = context.db->stats();
+  return context.stats->render({stats.commits, stats.failed_commits, stats.queue_depth,
+                                store_stats::commit_bounds_us, stats.commit_latency,
+                                stats.commit_latency_sum_us});
+}
+
+http::message_generator route(const server_context& context, const request& req) {
   const std::string_view target = req.target();
   const bool read = req.method() == http::verb::get || req.method() == http::verb::head;
   if (target == "/healthz" && read) return text_response(req, http::status::ok, "ok\n");
+  if (target == "/metrics" && read) {
+    auto res = text_response(req, http::status::ok, render_metrics(context));
+    res.set(http::field::content_type, metrics::content_type);
+    return res;
+  }
   if (const embedded_file* file = find_file(target)) {
     if (read) return file_response(req, *file);
     auto res = text_response(req, http::status::method_not_allowed, "use GET\n");
@@ -128,7 +145,33 @@ void http_session::on_read(beast::error_code ec) {
   }
 
   const bool keep_alive = req.keep_alive();
-  send(route(req), keep_alive);
+  if (is_rest_target(req.target())) return do_rest(std::move(req));
+  send(route(*context_, req), keep_alive);
+}
+
+void http_session::do_rest(request req) {
+  rest_request rest{std::string(req.method_string()), std::string(req.target()),
+                    std::string(req[http::field::authorization]),
+                    std::string(req["X-Palaver-Site"]), std::move(req.body())};
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  handle_rest(
+      context_, std::move(rest),
+      [self = shared_from_this(), version, keep_alive](rest_response answer) {
+        self->context_->stats->http_request(answer.status);
+        // Back onto this connection's strand: the answer may come from any thread.
+        boost::asio::post(self->state_->stream.get_executor(), [self, version, keep_alive,
+                                                                answer = std::move(answer)] {
+          http::response<http::string_body> res{static_cast<http::status>(answer.status), version};
+          res.set(http::field::server, "palaver");
+          res.set(http::field::cache_control, "no-store");
+          if (!answer.body.empty()) res.set(http::field::content_type, "application/json");
+          res.keep_alive(keep_alive);
+          res.body() = std::move(answer.body);
+          res.prepare_payload();
+          self->send(std::move(res), keep_alive);
+        });
+      });
 }
 
 void http_session::send(http::message_generator response, bool keep_alive) {

@@ -6,6 +6,8 @@
 #include <memory>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 namespace boost::beast::http {
 class message_generator;
@@ -25,6 +27,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   struct state;  // Beast stays out of this header
   void do_read();
   void on_read(boost::system::error_code ec);
+  void do_rest(boost::beast::http::request<boost::beast::http::string_body> req);
   // Writes a response, then reads the next request or, unless keep_alive, closes.
   void send(boost::beast::http::message_generator response, bool keep_alive);
   void on_write(boost::system::error_code ec, bool keep_alive);

@@ -3,6 +3,7 @@
 // id() never change after the socket authenticated.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,5 +23,11 @@ class hub_client {
   virtual const std::string& owner() const = 0;  // owner_id(who()), computed once
   virtual std::uint64_t id() const = 0;
 };
+
+// A process-unique id for a new client (sockets and REST requests alike).
+inline std::uint64_t next_client_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 }  // namespace palaver::server

@@ -19,6 +19,7 @@
 #include "config.hpp"
 #include "echo_agent.hpp"
 #include "listener.hpp"
+#include "metrics.hpp"
 #include "openai_agent.hpp"
 #include "server_context.hpp"
 #include "store.hpp"
@@ -129,9 +130,13 @@ int serve(const config& cfg) {
     for (const std::string& name : site.agents)
       if (name != site.default_agent) offered.push_back(name);
   }
+  context->db = db->get();
+  context->stats = std::make_shared<metrics>(version());
+  context->executor = io.get_executor();
   auto agents = make_agents(cfg, io);
   if (!agents) return 1;
-  context->hub = chat_hub::create(io.get_executor(), **db, std::move(*agents), hub_options);
+  context->hub =
+      chat_hub::create(io.get_executor(), **db, std::move(*agents), hub_options, context->stats);
 
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(cfg.server.listen, ec);
@@ -154,7 +159,8 @@ int serve(const config& cfg) {
     std::vector<std::string> origins = own;
     origins.insert(origins.end(), site.origins.begin(), site.origins.end());
     all_origins.insert(all_origins.end(), site.origins.begin(), site.origins.end());
-    context->sites.push_back(site_entry{std::move(auth), origin_policy(std::move(origins))});
+    context->sites.push_back(site_entry{std::move(auth), origin_policy(std::move(origins)),
+                                        site.api_key.value_or(""), site.default_agent});
   }
   context->origins = origin_policy(std::move(all_origins));
   acceptor->start();

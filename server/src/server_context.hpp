@@ -8,12 +8,16 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include "auth.hpp"
 #include "session_limits.hpp"
 
 namespace palaver::server {
 
 class chat_hub;
+class metrics;
+class store;
 
 // Which pages may open a WebSocket: the server's own origins and the listed ones, compared
 // exactly (config normalizes them). Never derived from the request's Host header: a
@@ -35,6 +39,8 @@ class origin_policy {
 struct site_entry {
   site_auth auth;
   origin_policy origins;  // the server's own and the site's
+  std::string api_key;    // what the site's backend presents to the REST API; empty: none
+  std::string default_agent = "echo";
 };
 
 struct server_context {
@@ -43,7 +49,10 @@ struct server_context {
   std::vector<site_entry> sites;
   std::shared_ptr<const authenticator> auth;
   std::shared_ptr<chat_hub> hub;
-  int messages_per_minute = 20;  // per socket, reported in `ready.limits`
+  std::shared_ptr<metrics> stats;
+  store* db = nullptr;  // outlives every connection: main destroys it after the io_context
+  boost::asio::any_io_executor executor;  // for timers of work that is no connection's
+  int messages_per_minute = 20;           // per socket, reported in `ready.limits`
 
   // The site an `auth` names; absent: the first configured site. nullptr: no such site.
   const site_entry* find_site(const std::optional<std::string>& id) const;

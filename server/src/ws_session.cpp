@@ -18,6 +18,7 @@
 
 #include "chat_hub.hpp"
 #include "hub_client.hpp"
+#include "metrics.hpp"
 #include "server_context.hpp"
 
 namespace palaver::server {
@@ -33,8 +34,6 @@ namespace {
 constexpr std::uint16_t close_policy = 1008;  // no auth in time; a reader too far behind
 constexpr std::uint16_t close_auth_failed = 4001;
 
-std::atomic<std::uint64_t> next_session_id{1};
-
 std::shared_ptr<const std::string> frame_text(const server_frame& frame) {
   return std::make_shared<const std::string>(encode(frame));
 }
@@ -49,7 +48,7 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
         upgrade_(std::move(upgrade)),
         context_(std::move(context)),
         auth_timer_(ws_.get_executor()),
-        id_(next_session_id.fetch_add(1)),
+        id_(next_client_id()),
         tokens_(context_->limits.frames_per_second) {}
 
   void run();
@@ -74,6 +73,7 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   void on_read(beast::error_code ec);
   void dispatch(client_frame frame);
   bool take_rate_token();
+  void count_error(const std::string& frame);
   void send(const server_frame& frame) { enqueue(frame_text(frame)); }
   void enqueue(std::shared_ptr<const std::string> frame);
   void do_write();
@@ -89,6 +89,7 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   asio::steady_timer auth_timer_;
   const std::uint64_t id_;
 
+  bool accepted_ = false;
   bool authenticated_ = false;
   identity who_;
   std::string owner_;
@@ -120,6 +121,8 @@ void ws_session::run() {
 
 void ws_session::on_accept(beast::error_code ec) {
   if (ec) return;
+  accepted_ = true;
+  context_->stats->connection_opened();
   auth_timer_.expires_after(context_->limits.auth_timeout);
   auth_timer_.async_wait(
       [self = shared_from_this()](beast::error_code e) { self->on_auth_deadline(e); });
@@ -168,6 +171,7 @@ void ws_session::do_read() {
 
 void ws_session::on_read(beast::error_code ec) {
   if (ec) return on_closed();  // closed by the peer, timed out, or too large (1009 sent)
+  context_->stats->frame_received();
   if (!take_rate_token()) {
     send(error_frame{error_code::rate_limited, "too many frames per second", std::nullopt,
                      std::nullopt});
@@ -201,6 +205,15 @@ void ws_session::dispatch(client_frame frame) {
   context_->hub->handle(shared_from_this(), std::move(frame));
 }
 
+// Errors by code for /metrics, read off the canonical text: "type" first, then "code".
+void ws_session::count_error(const std::string& frame) {
+  constexpr std::string_view prefix = R"({"type":"error","code":")";
+  if (!frame.starts_with(prefix)) return;
+  const std::string_view rest = std::string_view(frame).substr(prefix.size());
+  if (auto code = error_code_from_string(rest.substr(0, rest.find('"'))))
+    context_->stats->error_sent(*code);
+}
+
 bool ws_session::take_rate_token() {
   const double rate = context_->limits.frames_per_second;
   const auto now = std::chrono::steady_clock::now();
@@ -221,6 +234,7 @@ void ws_session::deliver(std::shared_ptr<const std::string> frame) {
 
 void ws_session::enqueue(std::shared_ptr<const std::string> frame) {
   if (closed_ || pending_close_) return;  // closing: nothing new goes out
+  count_error(*frame);
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
   if (queued_bytes_ > context_->limits.outgoing_queue_bytes) {
@@ -249,6 +263,7 @@ void ws_session::do_write() {
 
 void ws_session::on_write(beast::error_code ec) {
   if (ec) return on_closed();
+  context_->stats->frame_sent();
   queued_bytes_ -= queue_.front()->size();
   queue_.pop_front();
   do_write();
@@ -270,6 +285,7 @@ void ws_session::close(std::uint16_t code, std::string reason, bool flush) {
 void ws_session::on_closed() {
   if (closed_) return;
   closed_ = true;
+  if (accepted_) context_->stats->connection_closed();
   auth_timer_.cancel();
   queue_.clear();
   if (authenticated_) context_->hub->disconnect(id_);

@@ -346,21 +346,29 @@ Variant read_alternative(std::size_t index, reader& r, std::index_sequence<I...>
   return table[index](r);
 }
 
+// Decodes a frame whose type is its "type" member or, for a REST body, `as_type`.
 template <class Variant, std::size_t N>
 result<Variant> decode_frame(std::string_view text, std::size_t max_bytes,
-                             const std::array<std::string_view, N>& type_names) {
+                             const std::array<std::string_view, N>& type_names,
+                             std::optional<std::string_view> as_type = std::nullopt) {
   unsigned char buffer[4096];
   json::monotonic_resource arena(buffer, sizeof buffer);
   auto parsed = parse_object(text, max_bytes, &arena);
   if (!parsed) return parsed.error();
   const json::object& object = parsed->get_object();
 
-  const json::value* type = object.if_contains("type");
-  if (!type || type->is_null())
-    return decode_error{error_code::missing_field, "type", "is required"};
-  if (!type->is_string()) return decode_error{error_code::bad_field, "type", "must be a string"};
+  std::string_view type_name;
+  if (as_type) {
+    type_name = *as_type;
+  } else {
+    const json::value* type = object.if_contains("type");
+    if (!type || type->is_null())
+      return decode_error{error_code::missing_field, "type", "is required"};
+    if (!type->is_string()) return decode_error{error_code::bad_field, "type", "must be a string"};
+    type_name = type->get_string();
+  }
   std::size_t index = 0;
-  while (index < N && type_names[index] != std::string_view(type->get_string()))
+  while (index < N && type_names[index] != type_name)
     ++index;
   if (index == N)
     return decode_error{error_code::unknown_type, "type", "is not a known frame type"};
@@ -393,6 +401,14 @@ result<T> decode_value(std::string_view text) {
 
 result<client_frame> decode_client_frame(std::string_view text) {
   return decode_frame<client_frame>(text, limits::max_frame_bytes, detail::client_type_names);
+}
+
+result<client_frame> decode_client_body(std::string_view type, std::string_view text) {
+  return decode_frame<client_frame>(text, limits::max_frame_bytes, detail::client_type_names, type);
+}
+
+result<server_frame> decode_server_body(std::string_view type, std::string_view text) {
+  return decode_frame<server_frame>(text, limits::max_frame_bytes, detail::server_type_names, type);
 }
 
 result<server_frame> decode_server_frame(std::string_view text) {

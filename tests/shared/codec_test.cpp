@@ -47,7 +47,7 @@ std::vector<server_frame> every_server_frame() {
   return {
       ready_frame{1, "sess_1", {"v_abc", "Visitor", true}, "visitor.token.sig", {65536, 20}},
       conversation_frame{{"conv_1", "Shipping", "echo", 1, 2, 3}},
-      history_frame{"conv_1", {sample_message(), sample_message()}, 50, true},
+      history_frame{"conv_1", {sample_message(), sample_message()}, 50, true, std::nullopt},
       history_frame{"conv_1", {}, 50, false, "msg_1"},
       ack_frame{"c-7f3a", "conv_1", "msg_1", 41},
       message_event_frame{sample_message()},
@@ -171,6 +171,18 @@ TEST(Codec, ARejectedFrameStillNamesTheIdsItCarried) {
   const auto cancel = decode_client_frame(R"({"type":"cancel","conversation_id":"no spaces"})");
   ASSERT_FALSE(cancel);
   EXPECT_FALSE(cancel.error().conversation_id);  // not an id: not echoed
+}
+
+TEST(Codec, ARestBodyIsAFrameWithoutItsType) {
+  const auto body = decode_client_body("message", R"({"client_msg_id":"c1","text":"hi"})");
+  ASSERT_TRUE(body);
+  EXPECT_EQ(std::get<message_frame>(*body).text, "hi");
+  EXPECT_EQ(decode_client_body("message", R"({"client_msg_id":"c1"})").error().code,
+            error_code::missing_field);
+  EXPECT_EQ(decode_client_body("teleport", "{}").error().code, error_code::unknown_type);
+  const auto note = decode_server_body("notification", R"({"level":"info","text":"Back soon"})");
+  ASSERT_TRUE(note);
+  EXPECT_EQ(std::get<notification_frame>(*note).text, "Back soon");
 }
 
 TEST(Codec, UnknownFieldsAreIgnoredAndNullMeansAbsent) {

@@ -16,6 +16,11 @@ namespace palaver {
 
 // A frame a client sent: at most limits::max_frame_bytes.
 result<client_frame> decode_client_frame(std::string_view text);
+// A REST request body: the fields of the client frame named `type` ("message", ...), with
+// the same rules; a "type" member in the body is ignored.
+result<client_frame> decode_client_body(std::string_view type, std::string_view text);
+// The same for a body with a server frame's fields (a pushed `notification`).
+result<server_frame> decode_server_body(std::string_view type, std::string_view text);
 // A frame a server sent: at most limits::max_server_frame_bytes.
 result<server_frame> decode_server_frame(std::string_view text);
 

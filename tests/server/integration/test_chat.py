@@ -482,5 +482,86 @@ class OpenAiBackend(ServerTest):
         await client.close()
 
 
+class RestApi(ServerTest):
+    """The REST API: visitors see their own conversations, the site's backend all of them."""
+
+    def extra_config(self):
+        os.environ["PALAVER_TEST_API_KEY"] = "site-backend-key-0123456789abcdef"
+        return '[[site]]\nid = "default"\napi_key_env = "PALAVER_TEST_API_KEY"\n'
+
+    def call(self, method, path, token=None, body=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=TIMEOUT)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        payload = json.dumps(body) if body is not None else None
+        connection.request(method, path, body=payload, headers=headers)
+        response = connection.getresponse()
+        raw = response.read()
+        connection.close()
+        return response.status, json.loads(raw) if raw else None
+
+    def visitor(self):
+        status, body = self.call("POST", "/api/v1/visitors")
+        self.assertEqual(status, 201)
+        return body["token"]
+
+    def test_a_visitor_posts_a_message_and_gets_the_whole_reply(self):
+        token = self.visitor()
+        status, body = self.call("POST", "/api/v1/messages", token,
+                                 {"client_msg_id": "r1", "text": "hi from REST"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["message"]["text"], "hi from REST")
+        self.assertEqual(body["reply"]["text"], "You said: hi from REST")
+        self.assertEqual(body["reply"]["status"], "complete")
+        conversation_id = body["conversation_id"]
+        status, listed = self.call("GET", "/api/v1/conversations", token)
+        self.assertEqual([c["id"] for c in listed["conversations"]], [conversation_id])
+        status, page = self.call("GET", f"/api/v1/conversations/{conversation_id}/messages", token)
+        self.assertEqual([m["role"] for m in page["messages"]], ["assistant", "user"])
+        status, again = self.call("POST", f"/api/v1/conversations/{conversation_id}/messages",
+                                  token, {"client_msg_id": "r2", "text": "and again"})
+        self.assertEqual((status, again["reply"]["text"]), (200, "You said: and again"))
+
+    def test_visitors_see_only_their_own_and_the_site_backend_sees_all(self):
+        alice, bob = self.visitor(), self.visitor()
+        _, posted = self.call("POST", "/api/v1/messages", alice, {"client_msg_id": "a",
+                                                                   "text": "alice here"})
+        alices = posted["conversation_id"]
+        self.call("POST", "/api/v1/messages", bob, {"client_msg_id": "b", "text": "bob here"})
+        for method, path in [("GET", f"/api/v1/conversations/{alices}"),
+                             ("GET", f"/api/v1/conversations/{alices}/messages"),
+                             ("DELETE", f"/api/v1/conversations/{alices}")]:
+            self.assertEqual(self.call(method, path, bob)[0], 404, path)
+        status, listed = self.call("GET", "/api/v1/conversations",
+                                   "site-backend-key-0123456789abcdef")
+        self.assertEqual((status, len(listed["conversations"])), (200, 2))
+        self.assertEqual(self.call("GET", "/api/v1/conversations")[0], 401)
+        self.assertEqual(self.call("GET", "/api/v1/conversations", "forged.token.here")[0], 401)
+
+    async def test_the_site_backend_pushes_a_notification_to_open_sockets(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "hello")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        await client.until("done")
+        status, _ = self.call("POST", f"/api/v1/conversations/{conversation_id}/notifications",
+                              "site-backend-key-0123456789abcdef",
+                              {"level": "info", "text": "An agent will join shortly."})
+        self.assertEqual(status, 202)
+        note = await client.until("notification")
+        self.assertEqual(note["text"], "An agent will join shortly.")
+        status, _ = self.call("POST", f"/api/v1/conversations/{conversation_id}/notifications",
+                              client.ready["token"], {"level": "info", "text": "spoof"})
+        self.assertEqual(status, 403)
+        await client.close()
+
+    def test_create_and_delete_a_conversation(self):
+        token = self.visitor()
+        status, created = self.call("POST", "/api/v1/conversations", token)
+        self.assertEqual((status, created["agent"]), (201, "echo"))
+        path = f"/api/v1/conversations/{created['id']}"
+        self.assertEqual(self.call("GET", path, token)[0], 200)
+        self.assertEqual(self.call("DELETE", path, token)[0], 204)
+        self.assertEqual(self.call("GET", path, token)[0], 404)
+
+
 if __name__ == "__main__":
     unittest.main()
