@@ -10,6 +10,7 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -847,7 +848,9 @@ TEST_F(OpenaiAgent, HttpsToAPlainHttpServerFailsTheHandshake) {
 class OpenaiAgentTls : public OpenaiAgent {
  protected:
   OpenaiAgentTls() : identity_(test::make_self_signed_identity("localhost")) {
-    ca_file_ = testing::TempDir() + "palaver_openai_agent_test_ca.pem";
+    // Per process: ctest runs each case in its own process, several at once.
+    ca_file_ =
+        testing::TempDir() + "palaver_openai_agent_test_ca_" + std::to_string(::getpid()) + ".pem";
     std::ofstream(ca_file_) << identity_.certificate_pem;
   }
   ~OpenaiAgentTls() override { std::remove(ca_file_.c_str()); }
