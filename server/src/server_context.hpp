@@ -3,9 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -43,6 +45,19 @@ struct site_entry {
   std::string default_agent = "echo";
 };
 
+// How many authenticated sockets each identity has open, for sockets_per_identity.
+// Thread-safe.
+class socket_count {
+ public:
+  // Counts one more for `owner` unless it already has `limit`.
+  bool try_add(const std::string& owner, int limit);
+  void remove(const std::string& owner);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, int> open_;
+};
+
 struct server_context {
   session_limits limits;
   origin_policy origins;  // the server's own and every site's: checked at the upgrade
@@ -53,6 +68,8 @@ struct server_context {
   store* db = nullptr;  // outlives every connection: main destroys it after the io_context
   boost::asio::any_io_executor executor;  // for timers of work that is no connection's
   int messages_per_minute = 20;           // per socket, reported in `ready.limits`
+  int sockets_per_identity = 10;
+  socket_count sockets;
 
   // The site an `auth` names; absent: the first configured site. nullptr: no such site.
   const site_entry* find_site(const std::optional<std::string>& id) const;

@@ -147,10 +147,16 @@ void ws_session::authenticate(const auth_frame& auth) {
       site->auth, auth.token ? std::optional<std::string_view>(*auth.token) : std::nullopt);
   if (!outcome) return refuse(outcome.error().reason);
 
+  const std::string owner = owner_id(outcome->who);
+  if (!context_->sockets.try_add(owner, context_->sockets_per_identity)) {
+    send(error_frame{error_code::rate_limited, "too many open sockets for this identity",
+                     std::nullopt, std::nullopt});
+    return close(close_policy, "too many sockets");
+  }
   authenticated_ = true;
   auth_timer_.cancel();
   who_ = std::move(outcome->who);
-  owner_ = owner_id(who_);
+  owner_ = owner;
   upgrade_ = {};  // not needed any more
   send(ready_frame{limits::max_protocol,
                    "s" + std::to_string(id_),
@@ -288,7 +294,10 @@ void ws_session::on_closed() {
   if (accepted_) context_->stats->connection_closed();
   auth_timer_.cancel();
   queue_.clear();
-  if (authenticated_) context_->hub->disconnect(id_);
+  if (authenticated_) {
+    context_->sockets.remove(owner_);
+    context_->hub->disconnect(id_);
+  }
 }
 
 }  // namespace

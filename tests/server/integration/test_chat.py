@@ -306,7 +306,25 @@ class Ownership(ServerTest):
 
 
 class Limits(ServerTest):
-    extra_args = ("--auth-timeout-seconds", "1", "--messages-per-minute-per-socket", "3")
+    extra_args = ("--auth-timeout-seconds", "1", "--messages-per-minute-per-socket", "3",
+                  "--sockets-per-identity", "2")
+
+    async def test_an_identity_may_hold_only_so_many_sockets(self):
+        first = await Client.connect(self.server)
+        second = await Client.connect(self.server, token=first.ready["token"])
+        ws = await websockets.connect(self.server.url)
+        await ws.send(json.dumps({"type": "auth", "protocol": 1, "token": first.ready["token"]}))
+        error = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        self.assertEqual(error["code"], "RATE_LIMITED")
+        with self.assertRaises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+        self.assertEqual(closed.exception.code, 1008)
+        await second.close()
+        await asyncio.sleep(0.2)  # the server counts the close
+        third = await Client.connect(self.server, token=first.ready["token"])
+        self.assertEqual(third.ready["user"]["id"], first.ready["user"]["id"])
+        await first.close()
+        await third.close()
 
     async def test_a_frame_above_64_kib_closes_with_1009(self):
         client = await Client.connect(self.server)
