@@ -19,6 +19,7 @@
 #include "config.hpp"
 #include "echo_agent.hpp"
 #include "listener.hpp"
+#include "log.hpp"
 #include "metrics.hpp"
 #include "openai_agent.hpp"
 #include "server_context.hpp"
@@ -98,6 +99,7 @@ std::optional<chat_hub::agent_map> make_agents(const config& cfg, asio::io_conte
 }
 
 int serve(const config& cfg) {
+  set_log_level(cfg.server.log_level);
   for (const std::string& warning : cfg.warnings)
     std::cerr << "palaver: warning: " << warning << "\n";
   store::options store_options;

@@ -18,6 +18,7 @@
 
 #include "chat_hub.hpp"
 #include "hub_client.hpp"
+#include "log.hpp"
 #include "metrics.hpp"
 #include "server_context.hpp"
 
@@ -211,13 +212,18 @@ void ws_session::dispatch(client_frame frame) {
   context_->hub->handle(shared_from_this(), std::move(frame));
 }
 
-// Errors by code for /metrics, read off the canonical text: "type" first, then "code".
+// Every error sent is counted for /metrics and logged: its code and, for a rejected frame,
+// the field and rule (never a value: no token or message text). Read off the canonical
+// text, where "type" comes first, then "code" and "message".
 void ws_session::count_error(const std::string& frame) {
   constexpr std::string_view prefix = R"({"type":"error","code":")";
   if (!frame.starts_with(prefix)) return;
   const std::string_view rest = std::string_view(frame).substr(prefix.size());
-  if (auto code = error_code_from_string(rest.substr(0, rest.find('"'))))
-    context_->stats->error_sent(*code);
+  const std::string_view name = rest.substr(0, rest.find('"'));
+  if (auto code = error_code_from_string(name)) context_->stats->error_sent(*code);
+  if (logs(log_level::info))
+    log_line(log_level::info, "socket " + std::to_string(id_) + " " + std::string(name) + " " +
+                                  (owner_.empty() ? std::string("(before auth)") : owner_));
 }
 
 bool ws_session::take_rate_token() {

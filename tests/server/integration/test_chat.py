@@ -41,13 +41,15 @@ class Server:
         self.port = None
 
     def start(self):
-        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+        self.log = os.path.join(self.directory, "palaver.log")
+        with open(self.log, "a") as log:  # a file, not a pipe: a full pipe would block it
+            self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=log,
+                                            text=True)
         line = self.process.stdout.readline()
         match = re.search(r":(\d+)/", line)
         if not match:
             self.process.kill()
-            raise RuntimeError("palaver did not start: " + line + self.process.stderr.read())
+            raise RuntimeError("palaver did not start: " + line + self.logged())
         self.port = int(match.group(1))
         return self
 
@@ -61,7 +63,10 @@ class Server:
                 self.process.wait()
         if self.process:
             self.process.stdout.close()
-            self.process.stderr.close()
+
+    def logged(self):
+        with open(self.log) as log:
+            return log.read()
 
     @property
     def url(self):
@@ -368,13 +373,19 @@ class Limits(ServerTest):
         await client.until("pong", id="still")
         await client.close()
 
-    async def test_invalid_frames_get_their_error_code(self):
+    async def test_invalid_frames_get_their_error_code_and_are_logged_without_secrets(self):
         client = await Client.connect(self.server)
         for raw, code in [("{", "BAD_FRAME"), ('{"type":"teleport"}', "UNKNOWN_TYPE"),
-                          ('{"type":"message","text":"hi"}', "MISSING_FIELD")]:
+                          ('{"type":"message","text":"secret words"}', "MISSING_FIELD")]:
             await client.ws.send(raw)
             self.assertEqual((await client.until("error"))["code"], code)
         await client.close()
+        self.server.stop()
+        logged = self.server.logged()
+        for code in ("BAD_FRAME", "UNKNOWN_TYPE", "MISSING_FIELD"):
+            self.assertIn(code, logged)
+        self.assertNotIn(client.ready["token"], logged)
+        self.assertNotIn("secret words", logged)
 
     def test_a_page_from_an_unlisted_origin_cannot_open_a_socket(self):
         connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=TIMEOUT)
