@@ -15,6 +15,7 @@
 #include <optional>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "palaver/codec.hpp"
@@ -32,6 +33,9 @@ using clock_type = std::chrono::steady_clock;
 using frame_ptr = std::shared_ptr<const std::string>;
 
 namespace {
+
+// The client_msg_id of a visitor's answer to an `ask` is this plus the ask's request_id.
+constexpr std::string_view answer_prefix = "reply-";
 
 timestamp_ms now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -121,6 +125,7 @@ struct conversation_state {
   int busy = 0;
   std::deque<std::function<void()>> deferred;
   std::unordered_map<std::string, ask_frame> open_asks;  // by request_id, until answered
+  std::unordered_set<std::string> answered_asks;
 };
 
 struct client_entry {
@@ -208,11 +213,12 @@ struct chat_hub::state {
   void end_wait(const std::string& conversation_id) {
     auto it = conversations.find(conversation_id);
     if (it == conversations.end()) return;
-    conversation_state& c = it->second;
-    --c.busy;
-    while (c.busy == 0 && !c.deferred.empty()) {
-      auto work = std::move(c.deferred.front());
-      c.deferred.pop_front();
+    --it->second.busy;
+    // Deferred work may forget the conversation (finish -> maybe_forget): look it up again.
+    while ((it = conversations.find(conversation_id)) != conversations.end() &&
+           it->second.busy == 0 && !it->second.deferred.empty()) {
+      auto work = std::move(it->second.deferred.front());
+      it->second.deferred.pop_front();
       work();
     }
     maybe_forget(conversation_id);
@@ -238,20 +244,25 @@ struct chat_hub::state {
     if (waiters.size() > 1) return;  // a load is already on its way
     db.get_conversation(id, [this, id](store::outcome<conversation_row> row) {
       on_strand([this, id, row = std::move(row)]() mutable {
-        conversation_state* c = nullptr;
-        if (row) {
-          c = &conversations[id];
-          c->row = std::move(*row);
-        }
         auto waiters = std::move(loading[id]);
         loading.erase(id);
-        for (auto& waiter : waiters)
+        for (auto& waiter : waiters) {
+          // Each waiter looks again: the one before may have forgotten it (NOT_FOUND), and a
+          // conversation already in memory keeps its live state.
+          conversation_state* c = nullptr;
+          if (row) {
+            auto [it, fresh] = conversations.try_emplace(id);
+            if (fresh) it->second.row = *row;
+            c = &it->second;
+          }
           waiter(c);
+        }
       });
     });
   }
 
   void subscribe(conversation_state& c, std::uint64_t client_id) {
+    if (!clients.contains(client_id)) return;  // the socket left while the store worked
     if (std::find(c.subscribers.begin(), c.subscribers.end(), client_id) == c.subscribers.end())
       c.subscribers.push_back(client_id);
   }
@@ -276,7 +287,9 @@ struct chat_hub::state {
   void on(const std::shared_ptr<hub_client>&, ping_frame) {}
 
   void on(const std::shared_ptr<hub_client>& client, message_frame f) {
-    auto& entry = clients[client->id()];
+    const auto found = clients.find(client->id());
+    if (found == clients.end()) return;  // gone (an action answered after a store read)
+    auto& entry = found->second;
     const auto now = clock_type::now();
     if (!admit(entry.recent_messages, opts.messages_per_minute_per_socket, now) ||
         !admit(identity_messages[client->owner()], opts.messages_per_minute_per_identity, now))
@@ -364,6 +377,11 @@ struct chat_hub::state {
     const message& m = added.msg;
     send(*client, ack_frame{m.client_msg_id, m.conversation_id, m.id, m.seq});
     if (!added.inserted) return send(*client, message_event_frame{m});
+    if (m.client_msg_id.starts_with(answer_prefix)) {
+      const std::string request_id = m.client_msg_id.substr(answer_prefix.size());
+      c.open_asks.erase(request_id);
+      c.answered_asks.insert(request_id);
+    }
     stats->message_stored();
     fan_out(c, message_event_frame{m}, m.seq);
     request_reply(c);
@@ -383,21 +401,30 @@ struct chat_hub::state {
 
   void on(const std::shared_ptr<hub_client>& client, unsubscribe_frame f) {
     auto it = conversations.find(f.conversation_id);
-    if (it == conversations.end()) return;
-    std::erase(it->second.subscribers, client->id());
+    if (it == conversations.end() || std::erase(it->second.subscribers, client->id()) == 0)
+      return send(*client, error_for(error_code::not_found, "conversation_id: not subscribed", {},
+                                     f.conversation_id));
     maybe_forget(f.conversation_id);
   }
 
   void on(const std::shared_ptr<hub_client>& client, history_request_frame f) {
     with_conversation(client, f.conversation_id, {}, [this, client, f](conversation_state& c) {
       const std::size_t limit = f.limit ? static_cast<std::size_t>(*f.limit) : opts.history_page;
+      if (!f.before_id)  // the newest page: in order with live events, with the live reply
+        return run_or_defer(c, [this, client, id = f.conversation_id, limit] {
+          send_newest_page(client, conversations.at(id), false, limit);
+        });
       db.list_messages(
           f.conversation_id, f.before_id, limit,
           [this, client, f, live_seq = c.row.conv.last_seq](store::outcome<message_page> page) {
             on_strand([this, client, f, live_seq, page = std::move(page)]() mutable {
               if (!page)
-                return send(*client, error_for(error_code::not_found, "before_id: no such message",
-                                               {}, f.conversation_id));
+                return send(*client,
+                            page.error() == store_errc::not_found
+                                ? error_for(error_code::not_found, "before_id: no such message", {},
+                                            f.conversation_id)
+                                : error_for(error_code::internal, "could not read history", {},
+                                            f.conversation_id));
               send(*client, history_frame{f.conversation_id, std::move(page->messages), live_seq,
                                           page->has_more, f.before_id});
             });
@@ -413,10 +440,14 @@ struct chat_hub::state {
 
   void on(const std::shared_ptr<hub_client>& client, reply_frame f) {
     // An answer to an `ask`: it continues the conversation as the visitor's next message.
+    // The question closes once the answer is stored (acknowledge()).
     for (auto& [id, c] : conversations) {
-      if (!c.open_asks.count(f.request_id) || c.row.owner_id != client->owner()) continue;
-      c.open_asks.erase(f.request_id);
-      message_frame answer{id, "reply-" + f.request_id, f.text, std::nullopt, {}};
+      if (c.row.owner_id != client->owner()) continue;
+      if (c.answered_asks.count(f.request_id))
+        return send(*client, error_for(error_code::conflict, "request_id: already answered",
+                                       f.request_id, id));
+      if (!c.open_asks.count(f.request_id)) continue;
+      message_frame answer{id, std::string(answer_prefix) + f.request_id, f.text, std::nullopt, {}};
       return on(client, std::move(answer));
     }
     send(*client, error_for(error_code::not_found, "request_id: no open question", f.request_id));
@@ -432,11 +463,12 @@ struct chat_hub::state {
             if (b.id == f.action_id) pressed = &b;
         if (!pressed)
           return send(*client, error_for(error_code::not_found, "no such button", f.message_id));
-        on(client, message_frame{row->msg.conversation_id,
-                                 "action-" + f.message_id + "-" + f.action_id,
-                                 pressed->label,
-                                 std::nullopt,
-                                 {}});
+        // One press per button: a second is a resend. Ids stay within max_id_bytes.
+        std::string press = "action-" + f.message_id + "-" + f.action_id;
+        press.resize(std::min(press.size(), limits::max_id_bytes));
+        on(client,
+           message_frame{
+               row->msg.conversation_id, std::move(press), pressed->label, std::nullopt, {}});
       });
     });
   }
@@ -460,9 +492,16 @@ struct chat_hub::state {
           return send(*client,
                       error_for(error_code::not_found, "message_id: no such reply", f.message_id));
         with_conversation(
-            client, row->msg.conversation_id, f.message_id, [this, client](conversation_state& c) {
+            client, row->msg.conversation_id, f.message_id,
+            [this, client, f](conversation_state& c) {
               subscribe(c, client->id());
-              run_or_defer(c, [this, id = c.row.conv.id] { request_reply(conversations.at(id)); });
+              run_or_defer(c, [this, client, id = c.row.conv.id, ref = f.message_id] {
+                conversation_state& c = conversations.at(id);
+                if (c.reply)
+                  return send(*client, error_for(error_code::conflict,
+                                                 "a reply is streaming: cancel it first", ref, id));
+                request_reply(c);
+              });
             });
       });
     });
@@ -504,6 +543,7 @@ struct chat_hub::state {
   }
 
   void start_reply(conversation_state& c, std::vector<message> history) {
+    if (shutting_down) return;
     live_reply r;
     r.generation = next_generation++;
     r.msg.id = new_id("m_");
@@ -609,10 +649,14 @@ struct chat_hub::state {
           on_strand([this, client, id, replay = std::move(replay)]() mutable {
             auto it = conversations.find(id);
             if (it != conversations.end()) {
-              if (!replay || replay->has_more)
-                send(*client, error_for(error_code::resume_gap,
-                                        "last_seq: older than what can be replayed", {}, id));
-              else
+              if (!replay || replay->has_more) {
+                // Not subscribed after all: the client reloads with `history` first.
+                std::erase(it->second.subscribers, client->id());
+                send(*client,
+                     replay ? error_for(error_code::resume_gap,
+                                        "last_seq: older than what can be replayed", {}, id)
+                            : error_for(error_code::internal, "could not read history", {}, id));
+              } else
                 for (message& m : with_live_reply(it->second, std::move(replay->messages)))
                   send(*client, message_event_frame{std::move(m)});
             }
@@ -631,17 +675,24 @@ struct chat_hub::state {
         found = true;
       }
     if (!found) stored.push_back(c.reply->msg);
+    std::sort(stored.begin(), stored.end(),
+              [](const message& a, const message& b) { return a.seq < b.seq; });
     return stored;
   }
 
-  void send_newest_page(const std::shared_ptr<hub_client>& client, conversation_state& c) {
-    subscribe(c, client->id());
+  // The newest page, as things are now (the streaming reply as streamed so far), then the
+  // open questions again. With `then_subscribe`, live events follow (`subscribe`).
+  void send_newest_page(const std::shared_ptr<hub_client>& client, conversation_state& c,
+                        bool then_subscribe = true, std::size_t limit = 0) {
+    if (then_subscribe) subscribe(c, client->id());
     begin_wait(c);
     db.list_messages(
-        c.row.conv.id, std::nullopt, opts.history_page,
+        c.row.conv.id, std::nullopt, limit ? limit : opts.history_page,
         [this, client, id = c.row.conv.id](store::outcome<message_page> page) {
           on_strand([this, client, id, page = std::move(page)]() mutable {
             auto it = conversations.find(id);
+            if (it != conversations.end() && !page)
+              send(*client, error_for(error_code::internal, "could not read history", {}, id));
             if (it != conversations.end() && page) {
               conversation_state& c = it->second;
               send(*client, history_frame{id, with_live_reply(c, std::move(page->messages)),
@@ -728,6 +779,16 @@ void chat_hub::connect(std::shared_ptr<hub_client> client) {
 
 void chat_hub::disconnect(std::uint64_t client_id) {
   state_->on_strand([s = state_.get(), self = shared_from_this(), client_id] {
+    if (auto it = s->clients.find(client_id); it != s->clients.end()) {
+      // Forget the identity's message times once none is within the last minute.
+      if (auto client = it->second.client.lock()) {
+        auto times = s->identity_messages.find(client->owner());
+        if (times != s->identity_messages.end() &&
+            (times->second.empty() ||
+             clock_type::now() - times->second.back() > std::chrono::minutes(1)))
+          s->identity_messages.erase(times);
+      }
+    }
     s->clients.erase(client_id);
     std::vector<std::string> left;
     for (auto& [id, c] : s->conversations) {

@@ -41,6 +41,7 @@ http::response<http::string_body> text_response(const request& req, http::status
   res.keep_alive(req.keep_alive());
   res.body() = std::move(body);
   res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();  // the length stays, the body goes
   return res;
 }
 

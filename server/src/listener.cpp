@@ -10,7 +10,10 @@ namespace palaver::server {
 namespace asio = boost::asio;
 
 listener::listener(asio::io_context& io, std::shared_ptr<server_context> context)
-    : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)) {}
+    : io_(io),
+      acceptor_(asio::make_strand(io)),
+      retry_(acceptor_.get_executor()),
+      context_(std::move(context)) {}
 
 std::shared_ptr<listener> listener::open(asio::io_context& io,
                                          const asio::ip::tcp::endpoint& endpoint,
@@ -33,6 +36,7 @@ void listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
+    self->retry_.cancel();
   });
 }
 
@@ -52,8 +56,15 @@ void listener::do_accept() {
 
 void listener::on_accept(boost::system::error_code ec, asio::ip::tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;  // stopped
-  if (!ec) std::make_shared<http_session>(std::move(socket), context_)->start();
-  do_accept();  // a failed accept (e.g. too many open files) must not end the loop
+  if (!ec) {
+    std::make_shared<http_session>(std::move(socket), context_)->start();
+    return do_accept();
+  }
+  // A failed accept (too many open files, say) must not end the loop, nor spin: wait a bit.
+  retry_.expires_after(std::chrono::milliseconds(100));
+  retry_.async_wait([self = shared_from_this()](boost::system::error_code e) {
+    if (!e) self->do_accept();
+  });
 }
 
 }  // namespace palaver::server

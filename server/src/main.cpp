@@ -171,13 +171,17 @@ int serve(const config& cfg) {
   std::cout << "palaver listening on http://" << bound.address().to_string() << ":" << bound.port()
             << "/" << std::endl;
 
+  // io.run() must not return before the graceful stop is done: the store's flush callback
+  // posts to `io` after every socket may already be closed.
+  auto guard = asio::make_work_guard(io);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int) {
     std::cout << "palaver: stopping" << std::endl;
     acceptor->stop();
-    context->hub->shutdown([&io] {
+    context->hub->shutdown([&io, &guard] {
       // Give the sockets a moment to send their close frames, then stop.
-      asio::post(io, [&io] {
+      asio::post(io, [&io, &guard] {
+        guard.reset();
         auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(200));
         timer->async_wait([timer, &io](boost::system::error_code) { io.stop(); });
       });
@@ -190,8 +194,9 @@ int serve(const config& cfg) {
   io.run();
   for (std::thread& t : threads)
     t.join();
+  db->reset();  // join the store first: its callbacks still post into `io` and the hub
   context->hub.reset();
-  return 0;  // the store flushes and closes as `db` goes
+  return 0;
 }
 
 int mint(const token_command& t) {

@@ -249,9 +249,15 @@ void ws_session::enqueue(std::shared_ptr<const std::string> frame) {
   count_error(*frame);
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
-  if (queued_bytes_ > context_->limits.outgoing_queue_bytes) {
+  // One frame alone may exceed the limit (a big history page): a reader is behind only
+  // when more is waiting.
+  if (queued_bytes_ > context_->limits.outgoing_queue_bytes && queue_.size() > 1) {
     // A reader this far behind would grow memory without bound; nobody else waits for it.
-    return close(close_policy, "too far behind", false);
+    // It does not read, so no close frame would reach it: drop the connection.
+    log_line(log_level::info, "socket " + std::to_string(id_) + " closed: too far behind");
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    return on_closed();
   }
   if (!writing_) do_write();
 }
@@ -268,13 +274,16 @@ void ws_session::do_write() {
   }
   writing_ = true;
   ws_.text(true);
-  ws_.async_write(
-      asio::buffer(*queue_.front()),
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  // The handler owns the frame: on_closed() may empty the queue while the write runs.
+  auto frame = queue_.front();
+  ws_.async_write(asio::buffer(*frame),
+                  [self = shared_from_this(), frame](beast::error_code ec, std::size_t) {
+                    self->on_write(ec);
+                  });
 }
 
 void ws_session::on_write(beast::error_code ec) {
-  if (ec) return on_closed();
+  if (ec || closed_) return on_closed();
   context_->stats->frame_sent();
   queued_bytes_ -= queue_.front()->size();
   queue_.pop_front();
