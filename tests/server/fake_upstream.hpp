@@ -95,7 +95,4 @@ class refused_port {
   std::uint16_t port_ = 0;
 };
 
-// How many times operator new ran on the calling thread (this binary replaces it to count).
-std::size_t allocations_on_this_thread();
-
 }  // namespace palaver::test

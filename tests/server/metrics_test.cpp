@@ -18,29 +18,7 @@
 
 #include <gtest/gtest.h>
 
-// Counts this thread's allocations while `counting` is set; otherwise plain malloc/free. The
-// replacement is global to the test binary, so it changes nothing but the count.
-namespace {
-thread_local bool counting = false;
-thread_local std::size_t allocations = 0;
-}  // namespace
-
-// GCC pairs the malloc inside `new` with the free inside `delete` once both are inlined and
-// calls them mismatched; here they are the same allocator by construction.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#pragma GCC diagnostic pop
+#include "counting_new.hpp"
 
 namespace palaver::server {
 namespace {
@@ -441,8 +419,7 @@ TEST(Metrics, ProcessStartTimeIsWhenTheRegistryWasMade) {
 
 TEST(Metrics, RecordingAllocatesNothing) {
   metrics m("0.1.0");
-  counting = true;
-  allocations = 0;
+  const std::size_t before = test::allocations_on_this_thread();
   for (int i = 0; i < 1'000; ++i) {
     m.connection_opened();
     m.frame_received();
@@ -455,12 +432,9 @@ TEST(Metrics, RecordingAllocatesNothing) {
     m.http_request(200);
     m.connection_closed();
   }
-  counting = false;
-  EXPECT_EQ(allocations, 0u);
-  counting = true;  // proves the counter counts (a direct call: a new-expression may be elided)
-  ::operator delete(::operator new(16));
-  counting = false;
-  EXPECT_EQ(allocations, 1u);
+  EXPECT_EQ(test::allocations_on_this_thread(), before);
+  ::operator delete(::operator new(16));  // proves the counter counts
+  EXPECT_EQ(test::allocations_on_this_thread(), before + 1);
 }
 
 TEST(Metrics, ConcurrentRecordingGivesExactTotals) {

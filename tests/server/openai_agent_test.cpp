@@ -17,6 +17,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "counting_new.hpp"
 #include "fake_upstream.hpp"
 
 namespace palaver::server {

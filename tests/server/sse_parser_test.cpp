@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_upstream.hpp"
+#include "counting_new.hpp"
 
 namespace palaver::server {
 namespace {
