@@ -207,6 +207,49 @@ class ChatFlow(ServerTest):
         await tab1.close()
         await tab2.close()
 
+    async def test_an_ask_is_answered_with_reply_and_the_conversation_goes_on(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "/ask")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        ask = await client.until("ask")
+        self.assertEqual(ask["choices"], ["Free", "Pro", "Enterprise"])
+        await client.until("done")
+        await client.send({"type": "reply", "request_id": ask["request_id"], "text": "Pro"})
+        answer = await client.until("done")
+        self.assertEqual(answer["text"], "You said: Pro")
+        await client.send({"type": "reply", "request_id": ask["request_id"], "text": "Free"})
+        self.assertEqual((await client.until("error"))["code"], "CONFLICT")
+        await client.send({"type": "subscribe", "conversation_id": conversation_id})
+        history = await client.until("history")
+        self.assertEqual([m["text"] for m in history["messages"] if m["role"] == "user"],
+                         ["/ask", "Pro"])
+        await client.close()
+
+    async def test_a_button_press_feedback_and_regenerate(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "/buttons")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        with_buttons = await client.until("message", **{})
+        while not with_buttons["message"].get("buttons"):
+            with_buttons = await client.until("message")
+        reply_id = with_buttons["message"]["id"]
+        self.assertEqual([b["id"] for b in with_buttons["message"]["buttons"]], ["yes", "no"])
+        await client.send({"type": "action", "message_id": reply_id, "action_id": "yes"})
+        pressed = await client.until("done")
+        self.assertEqual(pressed["text"], "You said: Yes, thanks")
+        await client.send({"type": "feedback", "message_id": reply_id, "rating": 1,
+                           "comment": "useful"})
+        await client.send({"type": "regenerate", "message_id": pressed["message_id"]})
+        again = await client.until("done")
+        self.assertNotEqual(again["message_id"], pressed["message_id"])
+        self.assertEqual(again["text"], "You said: Yes, thanks")
+        await client.send({"type": "subscribe", "conversation_id": conversation_id})
+        history = await client.until("history")
+        rated = next(m for m in history["messages"] if m["id"] == reply_id)
+        self.assertEqual(rated.get("rating"), 1)
+        self.assertFalse(any(f["type"] == "error" for f in client.frames))
+        await client.close()
+
     async def test_ping_gets_pong(self):
         client = await Client.connect(self.server)
         await client.send({"type": "ping", "id": "p1"})
