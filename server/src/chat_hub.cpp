@@ -23,6 +23,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "history_page.hpp"
 #include "metrics.hpp"
 #include "store.hpp"
 
@@ -425,8 +426,9 @@ struct chat_hub::state {
                                             f.conversation_id)
                                 : error_for(error_code::internal, "could not read history", {},
                                             f.conversation_id));
-              send(*client, history_frame{f.conversation_id, std::move(page->messages), live_seq,
-                                          page->has_more, f.before_id});
+              send(*client,
+                   within_frame_limit(history_frame{f.conversation_id, std::move(page->messages),
+                                                    live_seq, page->has_more, f.before_id}));
             });
           });
     });
@@ -695,8 +697,9 @@ struct chat_hub::state {
               send(*client, error_for(error_code::internal, "could not read history", {}, id));
             if (it != conversations.end() && page) {
               conversation_state& c = it->second;
-              send(*client, history_frame{id, with_live_reply(c, std::move(page->messages)),
-                                          c.row.conv.last_seq, page->has_more, std::nullopt});
+              send(*client, within_frame_limit(
+                                history_frame{id, with_live_reply(c, std::move(page->messages)),
+                                              c.row.conv.last_seq, page->has_more, std::nullopt}));
               for (const auto& [request_id, ask] : c.open_asks)  // open questions come again
                 send(*client, ask);
             }
