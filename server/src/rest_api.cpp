@@ -216,6 +216,7 @@ void create_visitor(const server_context& context, const rest_request& request, 
     return done(failure(error_code::forbidden, "this site does not allow anonymous visitors"));
   auto visitor = context.auth->new_visitor(site->auth.site_id);
   if (!visitor) return done(failure(error_code::internal, visitor.error().reason));
+  context.db->touch_visitor(visitor->who.user_id, site->auth.site_id);
   // Both values are of safe characters: no escaping needed.
   done({201, "{\"token\":\"" + *visitor->visitor_token + "\",\"user_id\":\"" +
                  visitor->who.user_id + "\"}"});

@@ -21,6 +21,7 @@
 #include "log.hpp"
 #include "metrics.hpp"
 #include "server_context.hpp"
+#include "store.hpp"
 
 namespace palaver::server {
 
@@ -165,6 +166,7 @@ void ws_session::authenticate(const auth_frame& auth) {
                    std::move(outcome->visitor_token),
                    {static_cast<std::int64_t>(context_->limits.max_frame_bytes),
                     context_->messages_per_minute}});
+  if (who_.anonymous) context_->db->touch_visitor(who_.user_id, who_.site_id);  // last seen
   context_->hub->connect(shared_from_this());
 }
 

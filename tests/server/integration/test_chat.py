@@ -12,6 +12,7 @@ import os
 import random
 import re
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -248,6 +249,20 @@ class ChatFlow(ServerTest):
         rated = next(m for m in history["messages"] if m["id"] == reply_id)
         self.assertEqual(rated.get("rating"), 1)
         self.assertFalse(any(f["type"] == "error" for f in client.frames))
+        await client.close()
+
+    async def test_visitors_are_recorded_in_the_database(self):
+        client = await Client.connect(self.server)
+        await client.send({"type": "ping"})
+        await client.until("pong")  # auth is done; the store records the visitor behind it
+        database = os.path.join(self.server.directory, "palaver.db")
+        for _ in range(50):
+            with sqlite3.connect(database) as db:
+                rows = db.execute("SELECT id, site_id FROM visitors").fetchall()
+            if rows:
+                break
+            await asyncio.sleep(0.05)
+        self.assertEqual(rows, [(client.ready["user"]["id"], "default")])
         await client.close()
 
     async def test_ping_gets_pong(self):
