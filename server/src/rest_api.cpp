@@ -58,6 +58,11 @@ rest_response failure(error_code code, std::string message) {
   return {status_for(code), encode(server_frame{error_frame{code, std::move(message), {}, {}}})};
 }
 
+// A body the codec refused: its error frame (field and rule, never the value).
+rest_response rejected(const decode_error& error) {
+  return {status_for(error.code), encode(server_frame{make_error_frame(error)})};
+}
+
 std::string json_list(std::string_view key, const std::vector<std::string>& items) {
   std::string out = "\"" + std::string(key) + "\":[";
   for (std::size_t i = 0; i < items.size(); ++i)
@@ -282,9 +287,7 @@ void post_message(std::shared_ptr<server_context> context, const caller& c,
                   done_fn done) {
   if (!c.who) return done(failure(error_code::forbidden, "post as a visitor or user"));
   auto frame = decode_client_body("message", request.body);
-  if (!frame)
-    return done(
-        {status_for(frame.error().code), encode(server_frame{make_error_frame(frame.error())})});
+  if (!frame) return done(rejected(frame.error()));
   auto& message = std::get<message_frame>(*frame);
   if (conversation_id) message.conversation_id = conversation_id;
   auto poster = std::make_shared<sync_message>(context, *c.who, message.client_msg_id,
@@ -314,9 +317,7 @@ void push_notification(const server_context& context, const caller& c, const std
                        const rest_request& request, done_fn done) {
   if (c.who) return done(failure(error_code::forbidden, "only the site's backend may push"));
   auto frame = decode_server_body("notification", request.body);
-  if (!frame)
-    return done(
-        {status_for(frame.error().code), encode(server_frame{make_error_frame(frame.error())})});
+  if (!frame) return done(rejected(frame.error()));
   auto& note = std::get<notification_frame>(*frame);
   note.conversation_id = id;
   context.hub->notify(c.site->auth.site_id, std::move(note), [done](bool found) {
