@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "palaver/limits.hpp"
+#include "palaver/text.hpp"
 
 #include <boost/json.hpp>
 
@@ -114,11 +115,7 @@ std::int64_t unix_seconds(time_point t) {
 
 // Cuts at most `max_bytes` of valid UTF-8 without splitting a character.
 std::string truncate_utf8(std::string text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  std::size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  text.resize(cut);
+  text.resize(utf8_prefix_length(text, max_bytes));
   return text;
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "palaver/codec.hpp"
+#include "palaver/text.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -58,10 +59,7 @@ std::string title_from(std::string_view text) {
   constexpr std::size_t max = 60;
   std::string title(text.substr(0, text.find('\n')));
   if (title.size() > max) {
-    std::size_t cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(title[cut]) & 0xC0) == 0x80)
-      --cut;
-    title.resize(cut);
+    title.resize(utf8_prefix_length(title, max));
     title += "…";
   }
   return title;

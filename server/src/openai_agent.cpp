@@ -17,6 +17,8 @@
 #include <utility>
 #include <variant>
 
+#include "palaver/text.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -306,43 +308,6 @@ std::string request_body(const openai_agent::options& config, const reply_reques
 
 // ---- upstream text for visitors ---------------------------------------------------------
 
-// The length of the longest prefix of `text` within `limit` bytes that is whole UTF-8
-// sequences (given `text` is valid UTF-8).
-std::size_t utf8_floor(std::string_view text, std::size_t limit) {
-  if (limit >= text.size()) return text.size();
-  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80)
-    --limit;
-  return limit;
-}
-
-// The length of the valid UTF-8 sequence at the front of `text`, or 0.
-std::size_t utf8_sequence(std::string_view text) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char b = byte(0);
-  std::size_t n = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (b < 0x80) return 1;
-  if (b >= 0xC2 && b <= 0xDF) {
-    n = 2;
-  } else if (b >= 0xE0 && b <= 0xEF) {
-    n = 3;
-    if (b == 0xE0) lo = 0xA0;
-    if (b == 0xED) hi = 0x9F;  // no surrogates
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    n = 4;
-    if (b == 0xF0) lo = 0x90;
-    if (b == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (text.size() < n || byte(1) < lo || byte(1) > hi) return 0;
-  for (std::size_t i = 2; i < n; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
 bool looks_like_a_key(std::string_view word) {
   while (!word.empty() &&
          std::string_view("\"'`([{<").find(word.front()) != std::string_view::npos) {
@@ -365,7 +330,7 @@ std::string visitor_text(std::string_view raw, std::string_view api_key) {
   }
   std::string clean;  // valid UTF-8, each run of spaces and controls one space
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t n = utf8_sequence(std::string_view(text).substr(i));
+    const std::size_t n = utf8_sequence_length(text, i);
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (n == 1 && (c <= 0x20 || c == 0x7f)) {
       if (!clean.empty() && clean.back() != ' ') clean.push_back(' ');
@@ -398,7 +363,7 @@ std::string visitor_text(std::string_view raw, std::string_view api_key) {
     start = end + 1;
   }
   if (out.size() > max_upstream_text_bytes) {
-    out.resize(utf8_floor(out, max_upstream_text_bytes - 3));
+    out.resize(utf8_prefix_length(out, max_upstream_text_bytes - 3));
     out += "...";
   }
   return out;
@@ -780,7 +745,7 @@ class openai_reply final : public reply_handle, public std::enable_shared_from_t
       sink_->delta(text);
       return true;
     }
-    text = text.substr(0, utf8_floor(text, room));
+    text = text.substr(0, utf8_prefix_length(text, room));
     if (!text.empty()) sink_->delta(text);
     finish(finish_reason::length, usage_);
     return false;

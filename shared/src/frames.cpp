@@ -1,6 +1,8 @@
 // Frame type names and the error frame made from a decode_error.
 #include "palaver/frames.hpp"
 
+#include "palaver/text.hpp"
+
 #include "frame_names.hpp"
 #include "text_rules.hpp"
 
@@ -28,12 +30,7 @@ std::string_view type_name(const server_frame& frame) {
 error_frame make_error_frame(const decode_error& error) {
   using namespace detail::text_rules;
   std::string message = describe(error);
-  if (message.size() > limits::max_error_message_bytes) {
-    std::size_t cut = limits::max_error_message_bytes;
-    while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80)
-      --cut;
-    message.resize(cut);  // on a code point boundary, so the text stays valid UTF-8
-  }
+  message.resize(utf8_prefix_length(message, limits::max_error_message_bytes));
   const auto valid_id = [](const std::optional<std::string>& id) {
     return id && is_id(*id) ? id : std::nullopt;
   };

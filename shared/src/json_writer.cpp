@@ -3,7 +3,7 @@
 
 #include <charconv>
 
-#include "text_rules.hpp"
+#include "palaver/text.hpp"
 
 namespace palaver::detail {
 
@@ -28,7 +28,7 @@ void json_writer::string(std::string_view value) {
   while (i < value.size()) {
     const auto c = static_cast<unsigned char>(value[i]);
     if (c >= 0x80) {
-      if (const std::size_t length = text_rules::utf8_sequence_length(value, i)) {
+      if (const std::size_t length = utf8_sequence_length(value, i)) {
         i += length;
         continue;
       }
