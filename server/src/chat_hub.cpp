@@ -230,13 +230,17 @@ struct chat_hub::state {
   void with_conversation(const std::shared_ptr<hub_client>& client, const std::string& id,
                          std::optional<std::string> ref,
                          std::function<void(conversation_state&)> work) {
-    auto found = [this, client, id, ref, work = std::move(work)](conversation_state* c) {
+    load(id, [this, client, id, ref, work = std::move(work)](conversation_state* c) {
       if (c && c->row.owner_id == client->owner() && c->row.site_id == client->who().site_id)
         return work(*c);
       send(*client,
            error_for(error_code::not_found, "conversation_id: no such conversation", ref, id));
       if (c) maybe_forget(id);
-    };
+    });
+  }
+
+  // The conversation, from memory or the store; nullptr when there is no such conversation.
+  void load(const std::string& id, std::function<void(conversation_state*)> found) {
     if (auto it = conversations.find(id); it != conversations.end()) return found(&it->second);
     auto& waiters = loading[id];
     waiters.push_back(std::move(found));
@@ -447,7 +451,8 @@ struct chat_hub::state {
         return send(*client, error_for(error_code::conflict, "request_id: already answered",
                                        f.request_id, id));
       if (!c.open_asks.count(f.request_id)) continue;
-      message_frame answer{id, std::string(answer_prefix) + f.request_id, f.text, std::nullopt, {}};
+      message_frame answer{id, std::string(answer_prefix) + f.request_id, f.text, std::nullopt, {},
+                           {}};
       return on(client, std::move(answer));
     }
     send(*client, error_for(error_code::not_found, "request_id: no open question", f.request_id));
@@ -468,7 +473,7 @@ struct chat_hub::state {
         press.resize(std::min(press.size(), limits::max_id_bytes));
         on(client,
            message_frame{
-               row->msg.conversation_id, std::move(press), pressed->label, std::nullopt, {}});
+               row->msg.conversation_id, std::move(press), pressed->label, std::nullopt, {}, {}});
       });
     });
   }
@@ -629,6 +634,61 @@ struct chat_hub::state {
       request_reply(c);
     }
     maybe_forget(std::string(id));  // a copy: forgetting destroys `c`
+  }
+
+  // ---- the site's backend ------------------------------------------------------------------
+
+  // A human operator's message into a conversation of `site_id`: stored, then shown live to
+  // every subscriber. The agent does not answer it. A resend (same client_msg_id) is answered
+  // with the stored message; one that names a visitor's message is a conflict.
+  void add_operator_message(const std::string& site_id, message m, operator_done done) {
+    const std::string id = m.conversation_id;
+    load(id, [this, site_id, m = std::move(m), done = std::move(done)](conversation_state* c) {
+      if (!c || c->row.site_id != site_id) {
+        if (c) maybe_forget(c->row.conv.id);
+        return done(make_error_code(store_errc::not_found));
+      }
+      run_or_defer(*c, [this, m, done] { store_operator_message(m, done); });
+    });
+  }
+
+  void store_operator_message(message m, const operator_done& done) {
+    conversation_state& c = conversations.at(m.conversation_id);
+    m.id = new_id("m_");
+    m.author_role = role::operator_;
+    m.status = message_status::complete;
+    m.created_at = now_ms();
+    m.seq = next_seq(c);
+    begin_wait(c);
+    db.add_user_message(std::move(m), c.row.owner_id,
+                        [this, id = c.row.conv.id, done](store::outcome<added_message> added) {
+                          on_strand([this, id, done, added = std::move(added)] {
+                            auto it = conversations.find(id);
+                            if (added && added->inserted && it != conversations.end())
+                              fan_out(it->second, message_event_frame{added->msg}, added->msg.seq);
+                            end_wait(id);
+                            if (!added) return done(added.error());
+                            if (added->msg.author_role != role::operator_)
+                              return done(make_error_code(store_errc::conflict));
+                            done(added->msg);
+                          });
+                        });
+  }
+
+  // Before the store deletes a conversation: a streaming reply stops (unsaved), and every
+  // socket subscribed to it hears that it is gone.
+  void drop(const std::string& id) {
+    auto it = conversations.find(id);
+    if (it == conversations.end()) return;
+    conversation_state& c = it->second;
+    if (c.reply) {
+      if (c.reply->handle) c.reply->handle->cancel();
+      stats->reply_finished(finish_reason::cancelled, c.reply->first_delta,
+                            clock_type::now() - c.reply->started);
+    }
+    fan_out(c, error_for(error_code::not_found, "conversation_id: the conversation was deleted",
+                         std::nullopt, id));
+    conversations.erase(it);  // late agent events and store results find nothing
   }
 
   // ---- resume and history -------------------------------------------------------------------
@@ -823,6 +883,21 @@ void chat_hub::notify(std::string site_id, notification_frame frame,
       });
     done(found);
   });
+}
+
+void chat_hub::add_operator_message(std::string site_id, message m, operator_done done) {
+  state_->on_strand([s = state_.get(), self = shared_from_this(), site_id = std::move(site_id),
+                     m = std::move(m),
+                     done = std::move(done)] { s->add_operator_message(site_id, m, done); });
+}
+
+void chat_hub::delete_conversation(std::string id,
+                                   std::function<void(boost::system::error_code)> done) {
+  state_->on_strand(
+      [s = state_.get(), self = shared_from_this(), id = std::move(id), done = std::move(done)] {
+        s->drop(id);
+        s->db.delete_conversation(id, std::nullopt, done);
+      });
 }
 
 void chat_hub::shutdown(std::function<void()> done) {

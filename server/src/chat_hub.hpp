@@ -17,6 +17,7 @@
 #include "palaver/frames.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/system/result.hpp>
 
 #include "agent.hpp"
 #include "hub_client.hpp"
@@ -60,6 +61,15 @@ class chat_hub : public std::enable_shared_from_this<chat_hub> {
   // Delivers a notification to every socket subscribed to a conversation of `site_id` (the
   // push of a site's backend). `done(false)`: no such conversation on that site.
   void notify(std::string site_id, notification_frame frame, std::function<void(bool)> done);
+  // A human operator's message (role `operator`, with m.conversation_id, client_msg_id, text
+  // and author set) into a conversation of `site_id`, shown live to its subscribers; `done`
+  // gets the stored message, or store_errc::not_found (no such conversation on that site) or
+  // conflict (client_msg_id names someone else's message).
+  using operator_done = std::function<void(boost::system::result<message>)>;
+  void add_operator_message(std::string site_id, message m, operator_done done);
+  // Deletes a conversation (its owner was checked): a streaming reply stops, subscribed
+  // sockets get NOT_FOUND for it, then the store deletes it and `done` runs.
+  void delete_conversation(std::string id, std::function<void(boost::system::error_code)> done);
   // Ends every streaming reply as `interrupted`, saves it, closes every socket with 1001 and
   // calls `done` (on the store's thread) once the store has committed everything.
   void shutdown(std::function<void()> done);

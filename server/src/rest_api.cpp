@@ -213,6 +213,45 @@ class sync_message final : public hub_client, public std::enable_shared_from_thi
 
 // ---- routes --------------------------------------------------------------------------------
 
+void post_operator_message(const server_context& context, const caller& c, message_frame frame,
+                           done_fn done) {
+  if (!frame.conversation_id)
+    return done(
+        failure(error_code::bad_field, "conversation_id: an operator joins a conversation"));
+  if (!frame.attachments.empty())
+    return done(failure(error_code::bad_field, "attachments: not from an operator"));
+  message m;
+  m.conversation_id = std::move(*frame.conversation_id);
+  m.client_msg_id = std::move(frame.client_msg_id);
+  m.text = std::move(frame.text);
+  m.author = std::move(frame.author);
+  context.hub->add_operator_message(
+      c.site->auth.site_id, std::move(m), [done](boost::system::result<message> stored) {
+        if (stored) return done({201, encode(*stored)});
+        if (stored.error() == store_errc::not_found)
+          return done(failure(error_code::not_found, "no such conversation"));
+        if (stored.error() == store_errc::conflict)
+          return done(failure(error_code::conflict, "client_msg_id: a visitor's message has it"));
+        done(failure(error_code::internal, "could not store the message"));
+      });
+}
+
+// A visitor's or user's thumbs up or down on a reply in one of their conversations.
+void post_feedback(const server_context& context, const caller& c, const rest_request& request,
+                   done_fn done) {
+  if (!c.who) return done(failure(error_code::forbidden, "rate as a visitor or user"));
+  auto frame = decode_client_body("feedback", request.body);
+  if (!frame) return done(rejected(frame.error()));
+  auto& f = std::get<feedback_frame>(*frame);
+  context.db->set_feedback(f.message_id, c.owner, f.rating, f.comment.value_or(""),
+                           [done](boost::system::error_code ec) {
+                             if (!ec) return done({204, {}});
+                             done(ec == store_errc::not_found
+                                      ? failure(error_code::not_found, "no such message")
+                                      : failure(error_code::internal, "could not store it"));
+                           });
+}
+
 void create_visitor(const server_context& context, const rest_request& request, done_fn done) {
   const site_entry* site = context.find_site(
       request.site.empty() ? std::nullopt : std::optional<std::string>(request.site));
@@ -282,14 +321,16 @@ void list_messages(const server_context& context, const caller& c, const std::st
   });
 }
 
+// A visitor's or user's message, answered synchronously; from the site's backend, a human
+// operator's message into the conversation, shown live and not answered by the agent.
 void post_message(std::shared_ptr<server_context> context, const caller& c,
                   const rest_request& request, std::optional<std::string> conversation_id,
                   done_fn done) {
-  if (!c.who) return done(failure(error_code::forbidden, "post as a visitor or user"));
   auto frame = decode_client_body("message", request.body);
   if (!frame) return done(rejected(frame.error()));
   auto& message = std::get<message_frame>(*frame);
   if (conversation_id) message.conversation_id = conversation_id;
+  if (!c.who) return post_operator_message(*context, c, std::move(message), std::move(done));
   auto poster = std::make_shared<sync_message>(context, *c.who, message.client_msg_id,
                                                message.conversation_id, std::move(done));
   poster->start(std::move(message), context->executor);
@@ -346,6 +387,8 @@ void handle_rest(std::shared_ptr<server_context> context, rest_request request, 
   if (path == prefix && method == "POST") return create_conversation(*context, c, std::move(done));
   if (path == "/api/v1/messages" && method == "POST")
     return post_message(context, c, request, std::nullopt, std::move(done));
+  if (path == "/api/v1/feedback" && method == "POST")
+    return post_feedback(*context, c, request, std::move(done));
   if (!path.starts_with(std::string(prefix) + "/"))
     return done(failure(error_code::not_found, "no such endpoint"));
 
@@ -359,7 +402,7 @@ void handle_rest(std::shared_ptr<server_context> context, rest_request request, 
     });
   if (tail.empty() && method == "DELETE")
     return with_conversation(*context, c, id, done, [context, id, done](conversation_row) {
-      context->db->delete_conversation(id, std::nullopt, [done](boost::system::error_code ec) {
+      context->hub->delete_conversation(id, [done](boost::system::error_code ec) {
         done(ec ? failure(error_code::internal, "could not delete") : rest_response{204, {}});
       });
     });

@@ -133,6 +133,7 @@ void fields(V& v, T& f) {
   v.text("text", f.text, limits::max_text_bytes, blank::allowed);
   v.agent("agent", f.agent);
   v.array("attachments", f.attachments, limits::max_attachments, emit::omit_empty);
+  v.text("author", f.author, limits::max_name_bytes, blank::allowed, presence::optional);
   v.require_content("text", f.text, f.attachments.empty());
 }
 

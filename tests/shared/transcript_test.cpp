@@ -149,7 +149,7 @@ TEST(Transcript, AsksStayOpenUntilAnsweredAndAReplayDoesNotReopenThem) {
 TEST(Transcript, OpenAsksSentAgainAfterAFreshPageAreShown) {
   transcript t("c1");
   const message hi = make_message("m1", role::user, "hi", message_status::complete, 1);
-  t.apply(history_frame{"c1", {hi}, 3, false});
+  t.apply(history_frame{"c1", {hi}, 3, false, std::nullopt});
   // The ask (seq 2) is older than the page's last_seq, yet still open: it must show.
   EXPECT_EQ(t.apply(ask_frame{"c1", 2, "r1", "Which plan?", {}}), outcome::applied);
   EXPECT_EQ(t.open_asks().size(), 1u);
@@ -158,7 +158,7 @@ TEST(Transcript, OpenAsksSentAgainAfterAFreshPageAreShown) {
 
 TEST(Transcript, OlderPagesGoInFront) {
   transcript t("c1");
-  t.apply(history_frame{"c1", {m("m3", 3), m("m4", 4)}, 4, true});
+  t.apply(history_frame{"c1", {m("m3", 3), m("m4", 4)}, 4, true, std::nullopt});
   EXPECT_TRUE(t.has_older());
   t.apply(history_frame{"c1", {m("m1", 1), m("m2", 2)}, 4, false, "m3"});
   ASSERT_EQ(t.messages().size(), 4u);
@@ -170,7 +170,7 @@ TEST(Transcript, OlderPagesGoInFront) {
 
 TEST(Transcript, AnOlderPageNeverDropsWhatIsHeldNorMovesTheResumePoint) {
   transcript t("c1");
-  t.apply(history_frame{"c1", {m("m3", 3), m("m4", 4)}, 4, true});
+  t.apply(history_frame{"c1", {m("m3", 3), m("m4", 4)}, 4, true, std::nullopt});
   // Asked for later, the page reports the conversation's newer last_seq (6): events 5 and 6
   // have not reached this transcript, so resuming must still start after 4.
   t.apply(history_frame{"c1", {m("m1", 1), m("m2", 2)}, 6, false, "m3"});
@@ -191,8 +191,8 @@ TEST(Transcript, AnOlderPageDuringAStreamLeavesTheStreamGoing) {
 
 TEST(Transcript, AnOverlappingPageFillsInWhatWasMissed) {
   transcript t("c1");
-  t.apply(history_frame{"c1", {m("m1", 1), m("m2", 2)}, 2, false});
-  t.apply(history_frame{"c1", {m("m2", 2), m("m3", 3), m("m4", 4)}, 4, false});
+  t.apply(history_frame{"c1", {m("m1", 1), m("m2", 2)}, 2, false, std::nullopt});
+  t.apply(history_frame{"c1", {m("m2", 2), m("m3", 3), m("m4", 4)}, 4, false, std::nullopt});
   ASSERT_EQ(t.messages().size(), 4u);
   EXPECT_EQ(t.messages()[2].id, "m3");
   EXPECT_EQ(t.last_seq(), 4);
@@ -200,9 +200,9 @@ TEST(Transcript, AnOverlappingPageFillsInWhatWasMissed) {
 
 TEST(Transcript, APageAfterAGapReplacesEverything) {
   transcript t("c1");
-  t.apply(history_frame{"c1", {m("m1", 1)}, 1, false});
+  t.apply(history_frame{"c1", {m("m1", 1)}, 1, false, std::nullopt});
   t.apply(ask_frame{"c1", 2, "r1", "Still there?", {}});
-  t.apply(history_frame{"c1", {m("m8", 8), m("m9", 9)}, 9, true});
+  t.apply(history_frame{"c1", {m("m8", 8), m("m9", 9)}, 9, true, std::nullopt});
   ASSERT_EQ(t.messages().size(), 2u);
   EXPECT_TRUE(t.open_asks().empty());  // the server sends the still-open ones again
   EXPECT_EQ(t.messages()[0].id, "m8");

@@ -49,6 +49,7 @@ struct message_frame {
   std::string text;
   std::optional<std::string> agent;
   std::vector<attachment> attachments;
+  std::string author;  // a human operator's name: honoured only from a site's backend (REST)
   friend bool operator==(const message_frame&, const message_frame&) = default;
 };
 

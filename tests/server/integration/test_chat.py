@@ -25,6 +25,7 @@ import websockets
 
 BINARY = os.environ.get("PALAVER_BINARY", "build/server/palaver")
 TIMEOUT = 10  # seconds any single wait may take
+API_KEY = "site-backend-key-0123456789abcdef"  # the RestApi tests' site backend
 
 
 class Server:
@@ -573,7 +574,7 @@ class RestApi(ServerTest):
     """The REST API: visitors see their own conversations, the site's backend all of them."""
 
     def extra_config(self):
-        os.environ["PALAVER_TEST_API_KEY"] = "site-backend-key-0123456789abcdef"
+        os.environ["PALAVER_TEST_API_KEY"] = API_KEY
         return '[[site]]\nid = "default"\napi_key_env = "PALAVER_TEST_API_KEY"\n'
 
     def call(self, method, path, token=None, body=None):
@@ -619,7 +620,7 @@ class RestApi(ServerTest):
                              ("DELETE", f"/api/v1/conversations/{alices}")]:
             self.assertEqual(self.call(method, path, bob)[0], 404, path)
         status, listed = self.call("GET", "/api/v1/conversations",
-                                   "site-backend-key-0123456789abcdef")
+                                   API_KEY)
         self.assertEqual((status, len(listed["conversations"])), (200, 2))
         self.assertEqual(self.call("GET", "/api/v1/conversations")[0], 401)
         self.assertEqual(self.call("GET", "/api/v1/conversations", "forged.token.here")[0], 401)
@@ -630,7 +631,7 @@ class RestApi(ServerTest):
         conversation_id = (await client.until("conversation"))["conversation"]["id"]
         await client.until("done")
         status, _ = self.call("POST", f"/api/v1/conversations/{conversation_id}/notifications",
-                              "site-backend-key-0123456789abcdef",
+                              API_KEY,
                               {"level": "info", "text": "An agent will join shortly."})
         self.assertEqual(status, 202)
         note = await client.until("notification")
@@ -648,6 +649,71 @@ class RestApi(ServerTest):
         self.assertEqual(self.call("GET", path, token)[0], 200)
         self.assertEqual(self.call("DELETE", path, token)[0], 204)
         self.assertEqual(self.call("GET", path, token)[0], 404)
+
+    async def test_an_operator_joins_the_conversation_and_the_agent_lets_them_speak(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "I want a human")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        await client.until("done")
+        path = f"/api/v1/conversations/{conversation_id}/messages"
+        operator = {"client_msg_id": "op-1", "text": "Hi, Ana from support here.",
+                    "author": "Ana"}
+        status, stored = self.call("POST", path, API_KEY, operator)
+        self.assertEqual((status, stored["role"], stored["author"]), (201, "operator", "Ana"))
+        shown = await client.until("message")
+        self.assertEqual(shown["message"], stored)
+        self.assertEqual(self.call("POST", path, API_KEY, operator), (201, stored))  # a resend
+        # The agent does not answer the operator: the next reply answers the visitor.
+        await self.chat(client, "thanks", conversation_id, "m2")
+        after_operator = []
+        while (frame := await client.recv())["type"] != "done":
+            after_operator.append(frame)
+        self.assertEqual(frame["text"], "You said: thanks")
+        roles = [f["message"]["role"] for f in after_operator if f["type"] == "message"]
+        self.assertEqual(roles, ["user", "assistant"])
+        _, page = self.call("GET", path, API_KEY)
+        self.assertEqual([m["role"] for m in page["messages"]],
+                         ["assistant", "user", "operator", "assistant", "user"])
+        status, _ = self.call("POST", "/api/v1/conversations/c_nosuchconversation00000/messages",
+                              API_KEY, operator)
+        self.assertEqual(status, 404)
+        await client.close()
+
+    def test_a_visitor_rates_a_reply_and_nobody_else_can(self):
+        alice, bob = self.visitor(), self.visitor()
+        _, posted = self.call("POST", "/api/v1/messages", alice, {"client_msg_id": "a",
+                                                                   "text": "rate me"})
+        reply_id = posted["reply"]["id"]
+        rating = {"message_id": reply_id, "rating": -1, "comment": "too short"}
+        self.assertEqual(self.call("POST", "/api/v1/feedback", alice, rating)[0], 204)
+        _, page = self.call("GET", f"/api/v1/conversations/{posted['conversation_id']}/messages",
+                            alice)
+        self.assertEqual(page["messages"][0]["rating"], -1)
+        self.assertEqual(self.call("POST", "/api/v1/feedback", bob, rating)[0], 404)
+        self.assertEqual(self.call("POST", "/api/v1/feedback", API_KEY, rating)[0], 403)
+        status, error = self.call("POST", "/api/v1/feedback", alice, {**rating, "rating": 5})
+        self.assertEqual((status, error["code"]), (400, "BAD_FIELD"))
+
+    async def test_deleting_a_conversation_stops_its_reply_and_tells_open_sockets(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "/long")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        await client.until("delta")
+        path = f"/api/v1/conversations/{conversation_id}"
+        self.assertEqual(self.call("DELETE", path, client.ready["token"])[0], 204)
+        gone = await client.until("error", conversation_id=conversation_id)
+        self.assertEqual(gone["code"], "NOT_FOUND")
+        self.assertEqual(self.call("GET", path, client.ready["token"])[0], 404)
+        # Nothing more of the reply comes, and the socket keeps working.
+        await client.send({"type": "ping", "id": "after"})
+        rest = []
+        while (frame := await client.recv())["type"] != "pong":
+            rest.append(frame["type"])
+        self.assertNotIn("done", rest)
+        await asyncio.sleep(0.3)
+        await client.send({"type": "ping", "id": "later"})
+        self.assertEqual((await client.recv()), {"type": "pong", "id": "later"})
+        await client.close()
 
 
 if __name__ == "__main__":
