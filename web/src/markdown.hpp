@@ -1,0 +1,98 @@
+// Markdown for the widget: a reply's text parsed (md4c, CommonMark with tables and
+// strikethrough) into blocks of styled spans, the word-wrapping of those spans into lines, and
+// the plain text a screen reader or the clipboard gets. Pure functions over values, no ImGui:
+// the view draws what these return. Safe from any thread; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace palaver::web {
+
+// Inline styles; a span may combine them (bold | italic | link).
+enum span_style : std::uint8_t {
+  style_plain = 0,
+  style_bold = 1,
+  style_italic = 2,
+  style_code = 4,  // inline code: the monospace face
+  style_link = 8,  // `href` says where to
+  style_strike = 16,
+};
+
+struct span {
+  std::string text;
+  std::uint8_t style = style_plain;
+  std::string href;  // links only; only http:, https: and mailto: targets are kept
+  friend bool operator==(const span&, const span&) = default;
+};
+
+enum class block_kind {
+  paragraph,  // spans
+  heading,    // spans, level 1..6
+  code,       // code (verbatim, without the final newline), language
+  list_item,  // spans; depth, ordered, number
+  table,      // rows (the first `header_rows` are the header), align per column
+  rule,       // a thematic break
+};
+
+enum class cell_align : std::uint8_t { left, center, right };
+
+struct block {
+  block_kind kind = block_kind::paragraph;
+  std::vector<span> spans;
+  int level = 0;        // heading level
+  int depth = 0;        // list nesting: 1 for a top-level item
+  int quote_depth = 0;  // how many block quotes enclose the block (any kind)
+  bool ordered = false;
+  int number = 0;  // an ordered item's number
+  std::string code;
+  std::string language;
+  std::vector<std::vector<std::vector<span>>> rows;  // table: rows of cells of spans
+  int header_rows = 0;
+  std::vector<cell_align> align;
+  friend bool operator==(const block&, const block&) = default;
+};
+
+struct document {
+  std::vector<block> blocks;
+  friend bool operator==(const document&, const document&) = default;
+};
+
+// Parses CommonMark (plus GFM tables and ~~strikethrough~~). Raw HTML is shown as text, never
+// interpreted. Never fails: any text is a document.
+document parse_markdown(std::string_view text);
+
+// ---- wrapping ---------------------------------------------------------------------------
+
+// The width of `text` drawn in `style` (the view measures with its fonts).
+using measure_fn = std::function<float(std::string_view text, std::uint8_t style)>;
+
+// A piece of one span on one line.
+struct run {
+  std::size_t span_index = 0;  // into the spans given to wrap()
+  std::size_t offset = 0;      // byte range of that span's text
+  std::size_t length = 0;
+  float x = 0;  // from the line's start
+  float width = 0;
+};
+
+struct line {
+  std::vector<run> runs;
+  float width = 0;
+};
+
+// Breaks spans into lines at most `max_width` wide: at spaces and after hyphens, and inside a
+// word (between UTF-8 characters) only when the word alone is wider than a line. Spaces at a
+// break are dropped; newlines in the text break the line. Never returns zero lines.
+std::vector<line> wrap(const std::vector<span>& spans, float max_width, const measure_fn& measure);
+
+// ---- plain text ---------------------------------------------------------------------------
+
+// The document as plain text: blocks separated by blank lines, list items with "• " or
+// "1. ", table cells separated by tabs, code verbatim, links as "text (href)".
+std::string plain_text(const document& doc);
+
+}  // namespace palaver::web
