@@ -282,14 +282,11 @@ void list_conversations(const server_context& context, const caller& c, const re
       c.site->auth.site_id, c.who ? std::optional<std::string>(c.owner) : std::nullopt,
       limit_param(request.target, 20), before, [done](store::outcome<conversation_page> page) {
         if (!page) return done(failure(error_code::internal, "could not read conversations"));
-        std::vector<std::string> items;
-        for (const conversation_row& row : page->conversations)
-          items.push_back(encode(row.conv));
-        std::string body = "{" + json_list("conversations", items);
-        if (page->next)
-          body +=
-              ",\"next\":\"" + std::to_string(page->next->updated_at) + "." + page->next->id + "\"";
-        done({200, body + "}"});
+        conversation_list list;
+        for (conversation_row& row : page->conversations)
+          list.conversations.push_back(std::move(row.conv));
+        if (page->next) list.next = std::to_string(page->next->updated_at) + "." + page->next->id;
+        done({200, encode(list)});
       });
 }
 

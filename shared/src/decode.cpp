@@ -424,6 +424,10 @@ result<message> decode_message(std::string_view text) {
   return decode_value<message>(text);
 }
 
+result<conversation_list> decode_conversation_list(std::string_view text) {
+  return decode_value<conversation_list>(text);
+}
+
 result<json_object_text> canonical_json_object(std::string_view text) {
   auto parsed = parse_object(text, limits::max_server_frame_bytes);
   if (!parsed) return parsed.error();

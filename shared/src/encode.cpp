@@ -153,5 +153,8 @@ std::string encode(const conversation& value) {
 std::string encode(const message& value) {
   return encode_value(value);
 }
+std::string encode(const conversation_list& value) {
+  return encode_value(value);
+}
 
 }  // namespace palaver

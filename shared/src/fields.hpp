@@ -81,6 +81,12 @@ void fields(V& v, T& f) {
   v.integer("last_seq", f.last_seq, 0, max_seq);
 }
 
+template <class V, of<conversation_list> T>
+void fields(V& v, T& f) {
+  v.array("conversations", f.conversations, limits::max_listed_conversations, emit::always);
+  v.text("next", f.next, limits::max_cursor_bytes, blank::allowed, presence::optional);
+}
+
 template <class V, of<message> T>
 void fields(V& v, T& f) {
   v.id("id", f.id);

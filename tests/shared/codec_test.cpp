@@ -240,6 +240,17 @@ TEST(Codec, ModelValuesRoundTripForTheRestApiAndTheStore) {
   EXPECT_EQ(decode_conversation("[]").error().code, error_code::bad_frame);
 }
 
+TEST(Codec, AConversationListCarriesItsCursorOnlyWhenThereIsMore) {
+  const conversation c{"conv_1", "Shoes", "echo", 5, 6, 3};
+  conversation_list page{{c, c}, "6.conv_1"};
+  const std::string text = encode(page);
+  EXPECT_EQ(text.substr(text.size() - 18), R"(],"next":"6.conv_1"})");
+  EXPECT_EQ(*decode_conversation_list(text), page);
+  EXPECT_EQ(encode(conversation_list{}), R"({"conversations":[]})");
+  EXPECT_EQ(decode_conversation_list(R"({"conversations":[{"id":"x"}]})").error().code,
+            error_code::missing_field);
+}
+
 TEST(Codec, MetadataIsAnyObjectKeptInCanonicalFormWithinItsLimit) {
   const auto meta = canonical_json_object(R"( { "b" : [ 1 , 2.5 ] , "a" : { } } )");
   ASSERT_TRUE(meta);

@@ -33,7 +33,9 @@ void encode_to(std::string& out, const server_frame& frame);
 // Canonical text of model values, as the REST API and the store use them.
 std::string encode(const conversation& value);
 std::string encode(const message& value);
+std::string encode(const conversation_list& value);
 result<conversation> decode_conversation(std::string_view text);
+result<conversation_list> decode_conversation_list(std::string_view text);
 result<message> decode_message(std::string_view text);
 
 // Canonical form of a JSON object given as text (metadata); {} gives the empty (absent)

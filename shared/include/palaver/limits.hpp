@@ -36,12 +36,14 @@ inline constexpr std::size_t max_url_bytes = 2048;            // attachment.url
 inline constexpr std::size_t max_mime_type_bytes = 127;       // attachment.mime_type
 inline constexpr std::size_t max_file_name_bytes = 255;       // attachment.name
 inline constexpr std::size_t max_metadata_bytes = 8 * 1024;   // metadata, as canonical JSON
+inline constexpr std::size_t max_cursor_bytes = 128;          // a list's `next` cursor
 
 // Counts.
 inline constexpr std::size_t max_attachments = 10;
 inline constexpr std::size_t max_buttons = 10;
 inline constexpr std::size_t max_choices = 10;
 inline constexpr std::size_t max_history_messages = 200;
+inline constexpr std::size_t max_listed_conversations = 200;  // one page of a conversation list
 
 // Numbers. JSON integers are kept within what JavaScript represents exactly.
 inline constexpr std::int64_t max_safe_integer = 9007199254740991;  // 2^53 - 1

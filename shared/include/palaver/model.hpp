@@ -95,6 +95,13 @@ struct conversation {
   friend bool operator==(const conversation&, const conversation&) = default;
 };
 
+// One page of a list of conversations (REST), most recently updated first.
+struct conversation_list {
+  std::vector<conversation> conversations;
+  std::string next;  // pass back as `before` for the next (older) page; empty: no more
+  friend bool operator==(const conversation_list&, const conversation_list&) = default;
+};
+
 struct message {
   std::string id;
   std::string conversation_id;
