@@ -40,7 +40,7 @@ bool lists_token(std::string_view header, std::string_view token) {
 }  // namespace
 
 std::string_view mime_type_for(std::string_view url) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> types = {{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> types = {{
       {".html", "text/html; charset=utf-8"},
       {".js", "text/javascript; charset=utf-8"},
       {".wasm", "application/wasm"},
@@ -50,6 +50,7 @@ std::string_view mime_type_for(std::string_view url) {
       {".png", "image/png"},
       {".ico", "image/x-icon"},
       {".ttf", "font/ttf"},
+      {".otf", "font/otf"},
   }};
   if (url.ends_with('/')) return types[0].second;
   for (const auto& [extension, type] : types)

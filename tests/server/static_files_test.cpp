@@ -26,6 +26,8 @@ TEST(StaticFiles, TypesFollowTheExtension) {
   EXPECT_EQ(mime_type_for("/"), "text/html; charset=utf-8");
   EXPECT_EQ(mime_type_for("/palaver.wasm"), "application/wasm");
   EXPECT_EQ(mime_type_for("/palaver.js"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(mime_type_for("/fonts/inter-regular.otf"), "font/otf");
+  EXPECT_EQ(mime_type_for("/fonts/jetbrains-mono.ttf"), "font/ttf");
   EXPECT_EQ(mime_type_for("/blob"), "application/octet-stream");
 }
 
