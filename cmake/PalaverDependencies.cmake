@@ -47,6 +47,12 @@ else()
   endif()
 endif()
 
+if(PALAVER_ROLE STREQUAL "wasm")
+  # Everything in this build ends up downloaded by visitors: optimise for size throughout.
+  add_compile_options(-Os -flto)
+  add_link_options(-flto)
+endif()
+
 if(PALAVER_ROLE STREQUAL "fuzz")
   # Everything in this build, Boost.JSON's parser included, is instrumented for coverage and
   # checked by AddressSanitizer and UBSan; the fuzz targets link libFuzzer's main.

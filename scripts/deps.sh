@@ -14,6 +14,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsqlitecpp-dev libssl-dev libjwt-dev libtomlplusplus-dev libcli11-dev
   emscripten nodejs
+  fonts-inter fonts-jetbrains-mono python3-fonttools
   dpkg-dev xz-utils
 )
 test_packages=(

@@ -1,0 +1,748 @@
+// The widget's program: one `widget` joins the view model, the chat view, Dear ImGui with its
+// OpenGL3 (WebGL2) renderer, and the browser (platform_emscripten.hpp). It draws on demand
+// only: when the model's revision moved, input arrived, or the view animates (then at ~15 fps
+// from a timer); an idle or hidden widget draws nothing. Main thread only.
+//
+// Sections: constants · the widget (start-up, fonts, frames, input, the model's effects, the
+// page's events, view services) · main.
+#include <GLES3/gl3.h>
+#include <algorithm>
+#include <array>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aria_log.hpp"
+#include "imgui.h"
+#include "imgui_impl_opengl3.h"
+#include "platform_emscripten.hpp"
+#include "view.hpp"
+#include "view_model.hpp"
+
+namespace palaver::web {
+namespace {
+
+namespace br = browser;
+
+// ---- constants ----------------------------------------------------------------------------
+
+// Font sizes as CSS means them (the em), like the text field's 15px.
+constexpr float text_px = 15;
+constexpr float heading_scale = 1.25f;
+constexpr float mono_px = 13.5f;  // JetBrains Mono looks larger than Inter at the same size
+// Frames drawn after input, so that hover and active states catch up with the pointer.
+constexpr int settle_frames = 3;
+constexpr double animation_interval_ms = 66;  // ~15 fps while the view animates
+// Finger travel before a touch becomes a scroll rather than a tap, in CSS pixels.
+constexpr float touch_slop_px = 8;
+
+enum timer_slot : int { tick_timer = 0, animation_timer = 1 };
+
+// The glyphs the fonts hold: these ranges match the subsets made at build time (the unicodes
+// in web/CMakeLists.txt). Latin, Latin-1, Latin Extended-A/B, Greek, Cyrillic, punctuation.
+constexpr ImWchar text_ranges[] = {
+    0x0020, 0x007E, 0x00A0, 0x024F, 0x0370, 0x03FF, 0x0400, 0x04FF, 0x2010,
+    0x2027, 0x2030, 0x203A, 0x2190, 0x2193, 0x20AC, 0x20AC, 0x2122, 0x2122,
+    0x2212, 0x2212, 0x25CF, 0x25CF, 0xFFFD, 0xFFFD, 0,
+};
+// The bold subset stops at Latin Extended-A; the rest of its text comes from the regular face.
+constexpr ImWchar bold_ranges[] = {
+    0x0020, 0x007E, 0x00A0, 0x017F, 0x2010, 0x2027, 0x2030, 0x203A, 0x20AC,
+    0x20AC, 0x2122, 0x2122, 0x2212, 0x2212, 0xFFFD, 0xFFFD, 0,
+};
+constexpr ImWchar mono_ranges[] = {0x0020, 0x007E, 0x00A0, 0x017F, 0x2500, 0x257F, 0};
+// What a bold or mono face borrows from the regular one (they skip what they hold already).
+constexpr ImWchar borrowed_ranges[] = {
+    0x0180, 0x024F, 0x0370, 0x03FF, 0x0400, 0x04FF, 0x2010, 0x2027, 0x2030, 0x203A, 0x2190,
+    0x2193, 0x20AC, 0x20AC, 0x2122, 0x2122, 0x2212, 0x2212, 0x25CF, 0x25CF, 0,
+};
+
+// DOM keyCodes, which are also the indices of io.KeysDown.
+enum dom_key : int {
+  key_backspace = 8,
+  key_tab = 9,
+  key_enter = 13,
+  key_escape = 27,
+  key_space = 32,
+  key_page_up = 33,
+  key_page_down = 34,
+  key_end = 35,
+  key_home = 36,
+  key_left = 37,
+  key_up = 38,
+  key_right = 39,
+  key_down = 40,
+  key_insert = 45,
+  key_delete = 46,
+};
+
+// ImGui sizes a font by its line height (hhea ascent − descent), CSS by its em: the line
+// height that makes `em_px` the em of this sfnt file (the em itself when the file is unreadable).
+float line_height_for_em(const std::vector<unsigned char>& font, float em_px) {
+  const auto u16 = [&](std::size_t at) -> unsigned {
+    return at + 2 <= font.size() ? unsigned(font[at]) << 8 | font[at + 1] : 0;
+  };
+  const auto table = [&](const char* tag) -> std::size_t {
+    for (std::size_t i = 0, n = u16(4); i < n; ++i) {
+      const std::size_t entry = 12 + 16 * i;
+      if (entry + 16 <= font.size() && std::equal(tag, tag + 4, font.begin() + entry))
+        return std::size_t(u16(entry + 8)) << 16 | u16(entry + 10);
+    }
+    return 0;
+  };
+  const std::size_t head = table("head"), hhea = table("hhea");
+  const unsigned units_per_em = head ? u16(head + 18) : 0;
+  const int ascent = hhea ? static_cast<std::int16_t>(u16(hhea + 4)) : 0;
+  const int descent = hhea ? static_cast<std::int16_t>(u16(hhea + 6)) : 0;
+  if (units_per_em == 0 || ascent - descent <= 0) return em_px;
+  return em_px * float(ascent - descent) / float(units_per_em);
+}
+
+std::string css_color(ImU32 color) {
+  const ImVec4 c = ImGui::ColorConvertU32ToFloat4(color);
+  char text[48];
+  std::snprintf(text, sizeof text, "rgba(%d,%d,%d,%.3f)", int(c.x * 255 + 0.5f),
+                int(c.y * 255 + 0.5f), int(c.z * 255 + 0.5f), c.w);
+  return text;
+}
+
+const char* css_cursor(ImGuiMouseCursor cursor) {
+  switch (cursor) {
+    case ImGuiMouseCursor_TextInput:
+      return "text";
+    case ImGuiMouseCursor_Hand:
+      return "pointer";
+    case ImGuiMouseCursor_ResizeNS:
+      return "ns-resize";
+    case ImGuiMouseCursor_ResizeEW:
+      return "ew-resize";
+    case ImGuiMouseCursor_NotAllowed:
+      return "not-allowed";
+    case ImGuiMouseCursor_None:
+      return "none";
+    default:
+      return "default";
+  }
+}
+
+// ---- the widget ---------------------------------------------------------------------------
+
+class widget final : public br::browser_events, public view_services {
+ public:
+  explicit widget(br::page_options page)
+      : page_(std::move(page)),
+        token_key_("palaver.token." + page_.site),
+        conversation_key_("palaver.conversation." + page_.site),
+        model_(model_options(), br::now_ms()) {}
+
+  void start();
+
+  // browser_events
+  bool animation_frame() override;
+  void timer(int slot) override;
+  void resized(float css_width, float css_height, float pixel_ratio) override;
+  void input(const br::input_event& event) override;
+  void text_field_changed() override { request_draw(); }
+  void text_field_submitted() override;
+  void font_loaded(br::font_face face, std::vector<unsigned char> data) override;
+  void socket_opened() override;
+  void socket_closed() override;
+  void socket_message(std::string_view text) override;
+  void conversations_listed(std::optional<std::string_view> body) override;
+  void host_message(br::host_command command, std::string_view argument) override;
+  void online_changed(bool online) override;
+  void color_scheme_changed(bool dark) override;
+
+  // view_services
+  void open_link(std::string_view url) override { br::open_link(std::string(url)); }
+  void copy_text(std::string_view text) override;
+  void place_input(ImVec2 min, ImVec2 max, ImU32 text_color, bool enabled) override;
+  std::string input_text() const override { return br::text_field_value(); }
+  void clear_input() override { br::clear_text_field(); }
+  void focus_input() override { want_focus_ = true; }
+  void close_widget() override { br::post_close(); }
+
+ private:
+  view_model::options model_options() const;
+  bool dark() const;
+  palette colors() const { return make_palette(dark(), page_.color); }
+
+  void build_fonts();
+  bool can_draw() const { return gl_ready_ && view_ && visible_; }
+  void request_draw();
+  void draw();
+  void apply_input();
+  void redraw_after_input();
+
+  void pump();
+  void carry_out(effect& e);
+  void schedule_tick();
+  void mirror();
+
+  br::page_options page_;
+  std::string token_key_, conversation_key_;
+  view_model model_;
+  std::optional<chat_view> view_;  // once the fonts are there
+  aria_log log_;
+
+  bool gl_ready_ = false;
+  bool visible_ = false;
+  bool first_frame_drawn_ = false;
+  bool os_dark_ = false;
+  float css_width_ = 1, css_height_ = 1, pixel_ratio_ = 1;
+  float fonts_ratio_ = 0;  // the pixel ratio the atlas was built for
+  std::array<std::vector<unsigned char>, br::font_face_count> font_files_;
+  std::array<bool, br::font_face_count> font_arrived_{};
+  fonts faces_;
+
+  std::uint64_t drawn_revision_ = 0;
+  std::uint64_t mirrored_revision_ = 0;
+  int settle_ = 0;
+  double last_frame_ms_ = 0;
+  std::deque<br::input_event> inputs_;
+  struct touch_state {
+    bool down = false;
+    bool scrolling = false;
+    float start_x = 0, start_y = 0, last_x = 0, last_y = 0;
+  } touch_;
+  std::string clipboard_;  // what the widget copied last, for ImGui's own paste
+  const char* cursor_ = "";
+
+  br::text_field_place field_;
+  bool field_placed_ = false;  // the view placed the field during this frame
+  bool want_focus_ = false;    // focus the field once it is placed (it may be hidden now)
+
+  std::optional<timestamp_ms> scheduled_wakeup_;
+  std::string stored_conversation_;
+  connection_state shown_connection_ = connection_state::connecting;
+  bool connection_shown_ = false;
+};
+
+// -- start-up
+
+view_model::options widget::model_options() const {
+  view_model::options opts;
+  opts.site = page_.site;
+  opts.stored_token = br::load_item(token_key_);
+  opts.last_conversation_id = br::load_item(conversation_key_);
+  // Client message ids and backoff jitter need no cryptographic randomness.
+  opts.random = [state = static_cast<std::uint64_t>(br::now_ms()) ^
+                         static_cast<std::uint64_t>(br::monotonic_ms() * 1000)]() mutable {
+    state += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  return opts;
+}
+
+bool widget::dark() const {
+  if (page_.theme == "dark") return true;
+  if (page_.theme == "light") return false;
+  return os_dark_;
+}
+
+void widget::start() {
+  stored_conversation_ = model_.current_conversation_id();
+  os_dark_ = br::prefers_dark();
+  br::set_page_state("state", "loading");
+  br::set_page_state("theme", dark() ? "dark" : "light");
+  br::start(*this);  // reports the size at once
+  if (!br::create_gl_context()) {
+    br::set_page_state("state", "error");
+  } else {
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.LogFilename = nullptr;
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+    io.BackendPlatformName = "palaver_browser";
+    io.BackendFlags |= ImGuiBackendFlags_HasMouseCursors;
+    const std::pair<ImGuiKey, int> keys[] = {
+        {ImGuiKey_Tab, key_tab},
+        {ImGuiKey_LeftArrow, key_left},
+        {ImGuiKey_RightArrow, key_right},
+        {ImGuiKey_UpArrow, key_up},
+        {ImGuiKey_DownArrow, key_down},
+        {ImGuiKey_PageUp, key_page_up},
+        {ImGuiKey_PageDown, key_page_down},
+        {ImGuiKey_Home, key_home},
+        {ImGuiKey_End, key_end},
+        {ImGuiKey_Insert, key_insert},
+        {ImGuiKey_Delete, key_delete},
+        {ImGuiKey_Backspace, key_backspace},
+        {ImGuiKey_Space, key_space},
+        {ImGuiKey_Enter, key_enter},
+        {ImGuiKey_Escape, key_escape},
+        {ImGuiKey_KeyPadEnter, key_enter},
+        {ImGuiKey_A, 'A'},
+        {ImGuiKey_C, 'C'},
+        {ImGuiKey_V, 'V'},
+        {ImGuiKey_X, 'X'},
+        {ImGuiKey_Y, 'Y'},
+        {ImGuiKey_Z, 'Z'},
+    };
+    for (const auto& [imgui_key, dom_key] : keys)
+      io.KeyMap[imgui_key] = dom_key;
+    io.ClipboardUserData = this;
+    io.SetClipboardTextFn = [](void* self, const char* text) {
+      static_cast<widget*>(self)->copy_text(text);
+    };
+    io.GetClipboardTextFn = [](void* self) {
+      return static_cast<const char*>(static_cast<widget*>(self)->clipboard_.c_str());
+    };
+    ImGui::GetStyle().WindowBorderSize = 0;
+    // The renderer's shaders and buffers now, so that its first NewFrame() does not build and
+    // upload a font atlas of its own.
+    gl_ready_ =
+        ImGui_ImplOpenGL3_Init("#version 300 es") && ImGui_ImplOpenGL3_CreateDeviceObjects();
+    io.Fonts->ClearTexData();
+    if (!gl_ready_) br::set_page_state("state", "error");
+  }
+  br::load_fonts();
+  if (!br::online()) model_.browser_online(false, br::now_ms());
+  // Framed by the loader: hidden until the host page says `open`. Alone: shown.
+  if (page_.host.empty()) {
+    visible_ = true;
+    want_focus_ = true;
+    model_.set_visible(true);
+  }
+  br::post_ready();
+  pump();
+}
+
+// -- fonts
+
+void widget::build_fonts() {
+  ImGuiIO& io = ImGui::GetIO();
+  const float ratio = pixel_ratio_;
+  io.Fonts->Clear();
+  io.Fonts->Flags |= ImFontAtlasFlags_NoMouseCursors;
+  // Rasterised for the device's pixels and drawn at 1/ratio: crisp at any pixel ratio.
+  ImFontConfig base;
+  base.FontDataOwnedByAtlas = false;
+  base.OversampleH = 1;
+  base.OversampleV = 1;
+  base.PixelSnapH = true;
+  const auto add = [&](br::font_face face, float px, const ImWchar* ranges, bool merge) -> ImFont* {
+    std::vector<unsigned char>& file = font_files_[static_cast<int>(face)];
+    ImFontConfig config = base;
+    config.MergeMode = merge;
+    if (file.empty()) {
+      if (merge) return nullptr;
+      config.SizePixels = std::round(px * ratio);
+      return io.Fonts->AddFontDefault(&config);  // the font could not be fetched: ImGui's own
+    }
+    return io.Fonts->AddFontFromMemoryTTF(file.data(), static_cast<int>(file.size()),
+                                          line_height_for_em(file, px) * ratio, &config, ranges);
+  };
+  const bool have_bold = !font_files_[static_cast<int>(br::font_face::bold)].empty();
+  const br::font_face bold_face = have_bold ? br::font_face::bold : br::font_face::regular;
+  const ImWchar* bold_glyphs = have_bold ? bold_ranges : text_ranges;
+  faces_.regular = add(br::font_face::regular, text_px, text_ranges, false);
+  faces_.bold = add(bold_face, text_px, bold_glyphs, false);
+  add(br::font_face::regular, text_px, borrowed_ranges, true);
+  faces_.heading = add(bold_face, text_px * heading_scale, bold_glyphs, false);
+  add(br::font_face::regular, text_px * heading_scale, borrowed_ranges, true);
+  faces_.mono = add(br::font_face::mono, mono_px, mono_ranges, false);
+  add(br::font_face::regular, mono_px, borrowed_ranges, true);
+  io.FontGlobalScale = 1.0f / ratio;
+  io.FontDefault = faces_.regular;
+  fonts_ratio_ = ratio;
+
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
+  io.Fonts->ClearTexData();  // the GPU has the pixels now; ImGui keeps only the glyph tables
+  if (view_) view_->set_fonts(faces_);
+}
+
+void widget::font_loaded(br::font_face face, std::vector<unsigned char> data) {
+  font_files_[static_cast<int>(face)] = std::move(data);
+  font_arrived_[static_cast<int>(face)] = true;
+  if (!gl_ready_ || view_ ||
+      !std::all_of(font_arrived_.begin(), font_arrived_.end(), [](bool b) { return b; }))
+    return;
+  build_fonts();
+  view_options opts;
+  if (!page_.title.empty()) opts.title = page_.title;
+  view_.emplace(std::move(opts), faces_, colors());
+  request_draw();
+}
+
+// -- frames
+
+void widget::request_draw() {
+  if (can_draw()) br::request_frame();
+}
+
+bool widget::animation_frame() {
+  if (!can_draw()) return false;
+  draw();
+  if (!inputs_.empty() || settle_ > 0 || model_.revision() != drawn_revision_)
+    br::request_frame();
+  else if (view_->animating())
+    br::set_timer(animation_timer, animation_interval_ms);
+  return true;
+}
+
+void widget::draw() {
+  ImGuiIO& io = ImGui::GetIO();
+  if (fonts_ratio_ != pixel_ratio_) build_fonts();
+  const double now = br::monotonic_ms();
+  io.DeltaTime = last_frame_ms_ > 0
+                     ? static_cast<float>(std::clamp((now - last_frame_ms_) / 1000.0, 1e-4, 1.0))
+                     : 1.0f / 60;
+  last_frame_ms_ = now;
+  io.DisplaySize = ImVec2(css_width_, css_height_);
+  io.DisplayFramebufferScale = ImVec2(pixel_ratio_, pixel_ratio_);
+  apply_input();
+  if (settle_ > 0) --settle_;
+
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui::NewFrame();
+  drawn_revision_ = model_.revision();
+  field_placed_ = false;
+  view_->draw(model_, *this, br::now_ms());
+  ImGui::Render();
+
+  const ImVec4 clear = ImGui::ColorConvertU32ToFloat4(colors().background);
+  glViewport(0, 0, static_cast<int>(std::lround(css_width_ * pixel_ratio_)),
+             static_cast<int>(std::lround(css_height_ * pixel_ratio_)));
+  glClearColor(clear.x, clear.y, clear.z, 1);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+  if (!field_placed_ && field_.shown) {
+    field_.shown = false;
+    br::place_text_field(field_);
+  }
+  if (want_focus_ && field_.shown) {
+    want_focus_ = false;
+    br::focus_text_field();
+  }
+  const char* cursor = css_cursor(ImGui::GetMouseCursor());
+  if (cursor != cursor_) br::set_cursor(cursor_ = cursor);
+  if (!first_frame_drawn_) {
+    first_frame_drawn_ = true;
+    br::set_page_state("state", "ready");
+  }
+  pump();  // what the visitor did during the frame
+}
+
+// -- input
+
+void widget::redraw_after_input() {
+  settle_ = settle_frames;
+  request_draw();
+}
+
+void widget::input(const br::input_event& event) {
+  using kind = br::input_event::kind;
+  if (!event.touch || event.type == kind::pointer_leave || event.type == kind::blur) {
+    inputs_.push_back(event);
+    redraw_after_input();
+    return;
+  }
+  // A finger: a tap clicks where it lifts, a drag scrolls (as a wheel would).
+  br::input_event e = event;
+  switch (event.type) {
+    case kind::pointer_down:
+      touch_ = {true, false, event.x, event.y, event.x, event.y};
+      e.type = kind::pointer_move;
+      inputs_.push_back(e);
+      break;
+    case kind::pointer_move:
+      if (!touch_.down) return;
+      if (!touch_.scrolling &&
+          std::hypot(event.x - touch_.start_x, event.y - touch_.start_y) < touch_slop_px)
+        return;
+      touch_.scrolling = true;
+      e.type = kind::wheel;
+      e.x = event.x - touch_.last_x;
+      e.y = event.y - touch_.last_y;
+      touch_.last_x = event.x;
+      touch_.last_y = event.y;
+      inputs_.push_back(e);
+      break;
+    case kind::pointer_up:
+      if (!touch_.down) return;
+      touch_.down = false;
+      if (!touch_.scrolling) {
+        e.type = kind::pointer_down;
+        inputs_.push_back(e);
+        e.type = kind::pointer_up;
+        inputs_.push_back(e);
+      }
+      e.type = kind::pointer_leave;  // no hover after the finger left
+      inputs_.push_back(e);
+      break;
+    default:
+      inputs_.push_back(e);
+  }
+  redraw_after_input();
+}
+
+// Hands queued input to ImGui. ImGui 1.86 reads button and key state once per frame, so a
+// press and its release that came between two frames are spread over two: the queue stops
+// at the second change of the same button or key.
+void widget::apply_input() {
+  using kind = br::input_event::kind;
+  ImGuiIO& io = ImGui::GetIO();
+  std::array<bool, 5> button_changed{};
+  std::array<bool, 512> key_changed{};
+  // ImGui's wheel step is five lines of the current font (ImGui::UpdateMouseWheel).
+  const float wheel_step =
+      5 * (faces_.regular ? faces_.regular->FontSize * io.FontGlobalScale : text_px);
+  bool full = false;  // a button or key changed twice: the rest waits for the next frame
+  while (!inputs_.empty() && !full) {
+    const br::input_event& e = inputs_.front();
+    switch (e.type) {
+      case kind::pointer_move:
+        io.MousePos = ImVec2(e.x, e.y);
+        break;
+      case kind::pointer_down:
+      case kind::pointer_up: {
+        // DOM buttons: 0 main, 1 middle, 2 secondary; ImGui's: 0 left, 1 right, 2 middle.
+        const int button = e.button == 1 ? 2 : e.button == 2 ? 1 : e.button;
+        if (button < 0 || button >= 5) break;
+        if (button_changed[button]) {
+          full = true;
+          continue;
+        }
+        button_changed[button] = true;
+        io.MousePos = ImVec2(e.x, e.y);
+        io.MouseDown[button] = e.type == kind::pointer_down;
+        break;
+      }
+      case kind::pointer_leave:
+        if (std::any_of(std::begin(io.MouseDown), std::end(io.MouseDown), [](bool b) { return b; }))
+          break;  // captured: a drag goes on outside
+        io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+        break;
+      case kind::wheel:
+        io.MouseWheelH += e.x / wheel_step;
+        io.MouseWheel += e.y / wheel_step;
+        break;
+      case kind::key_down:
+      case kind::key_up:
+        if (e.key <= 0 || e.key >= 512) break;
+        if (key_changed[e.key]) {
+          full = true;
+          continue;
+        }
+        key_changed[e.key] = true;
+        io.KeysDown[e.key] = e.type == kind::key_down;
+        break;
+      case kind::character:
+        io.AddInputCharacter(static_cast<unsigned>(e.key));
+        break;
+      case kind::blur:
+        std::fill(std::begin(io.KeysDown), std::end(io.KeysDown), false);
+        std::fill(std::begin(io.MouseDown), std::end(io.MouseDown), false);
+        io.AddFocusEvent(false);
+        break;
+    }
+    if (e.type == kind::key_down || e.type == kind::key_up || e.type == kind::pointer_down ||
+        e.type == kind::pointer_up) {
+      io.KeyCtrl = e.modifiers & br::input_event::ctrl;
+      io.KeyShift = e.modifiers & br::input_event::shift;
+      io.KeyAlt = e.modifiers & br::input_event::alt;
+      io.KeySuper = e.modifiers & br::input_event::meta;
+    }
+    inputs_.pop_front();
+  }
+  // Enter presses the focused button too, not only Space (ImGui 1.86 maps Enter to text input).
+  if (io.KeysDown[key_enter]) io.NavInputs[ImGuiNavInput_Activate] = 1;
+}
+
+void widget::text_field_submitted() {
+  if (!view_) return;
+  view_->submit(model_, *this, br::now_ms());
+  pump();
+  redraw_after_input();
+}
+
+// -- the model's effects
+
+void widget::pump() {
+  for (std::vector<effect> effects = model_.take_effects(); !effects.empty();
+       effects = model_.take_effects())
+    for (effect& e : effects)
+      carry_out(e);
+  schedule_tick();
+  if (model_.current_conversation_id() != stored_conversation_) {
+    stored_conversation_ = model_.current_conversation_id();
+    br::store_item(conversation_key_, stored_conversation_);
+  }
+  if (model_.revision() != mirrored_revision_) mirror();
+  if (model_.revision() != drawn_revision_) request_draw();
+}
+
+void widget::carry_out(effect& e) {
+  std::visit(
+      [&](auto& x) {
+        using type = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<type, send_effect>) {
+          br::send_on_socket(x.frame);
+        } else if constexpr (std::is_same_v<type, open_socket_effect>) {
+          br::open_socket();
+        } else if constexpr (std::is_same_v<type, close_socket_effect>) {
+          br::close_socket();
+        } else if constexpr (std::is_same_v<type, store_token_effect>) {
+          br::store_item(token_key_, x.token);
+        } else if constexpr (std::is_same_v<type, list_conversations_effect>) {
+          br::list_conversations(x.token, page_.site);
+        } else if constexpr (std::is_same_v<type, host_effect>) {
+          if (const auto* m = std::get_if<host_message_event>(&x.event))
+            br::post_message(m->msg.id, to_string(m->msg.author_role), m->msg.text,
+                             m->msg.created_at);
+          else if (const auto* u = std::get_if<host_unread_event>(&x.event))
+            br::post_unread(u->count);
+        }
+      },
+      e);
+}
+
+void widget::schedule_tick() {
+  const std::optional<timestamp_ms> wakeup = model_.next_wakeup();
+  if (wakeup == scheduled_wakeup_) return;
+  scheduled_wakeup_ = wakeup;
+  if (wakeup)
+    br::set_timer(tick_timer,
+                  static_cast<double>(std::max<timestamp_ms>(0, *wakeup - br::now_ms())));
+  else
+    br::cancel_timer(tick_timer);
+}
+
+// The ARIA log and the connection state on <html>, after every change of the model.
+void widget::mirror() {
+  mirrored_revision_ = model_.revision();
+  for (const log_operation& op : log_.update(model_)) {
+    if (op.what == log_operation::kind::put)
+      br::log_put(op.id, op.role, op.text, op.before_id);
+    else
+      br::log_remove(op.id);
+  }
+  if (!connection_shown_ || model_.connection() != shown_connection_) {
+    static constexpr const char* names[] = {"connecting", "online", "reconnecting", "offline"};
+    shown_connection_ = model_.connection();
+    connection_shown_ = true;
+    br::set_page_state("connection", names[static_cast<int>(shown_connection_)]);
+  }
+}
+
+// -- the page's events
+
+void widget::timer(int slot) {
+  if (slot == tick_timer) {
+    scheduled_wakeup_.reset();
+    model_.tick(br::now_ms());
+    pump();
+  } else if (slot == animation_timer) {
+    request_draw();
+  }
+}
+
+void widget::resized(float css_width, float css_height, float pixel_ratio) {
+  css_width_ = std::max(css_width, 1.0f);
+  css_height_ = std::max(css_height, 1.0f);
+  pixel_ratio_ = std::clamp(pixel_ratio, 0.5f, 4.0f);
+  // Resizing cleared the canvas: draw now, not at the next frame, so nothing flashes.
+  if (can_draw()) animation_frame();
+}
+
+void widget::socket_opened() {
+  model_.socket_opened(br::now_ms());
+  pump();
+}
+
+void widget::socket_closed() {
+  model_.socket_closed(br::now_ms());
+  pump();
+}
+
+void widget::socket_message(std::string_view text) {
+  model_.frame_received(text, br::now_ms());
+  pump();
+}
+
+void widget::conversations_listed(std::optional<std::string_view> body) {
+  model_.conversations_listed(body);
+  pump();
+}
+
+void widget::host_message(br::host_command command, std::string_view argument) {
+  const timestamp_ms now = br::now_ms();
+  switch (command) {
+    case br::host_command::open:
+      visible_ = true;
+      model_.set_visible(true);
+      want_focus_ = true;
+      break;
+    case br::host_command::close:
+      visible_ = false;
+      model_.set_visible(false);
+      break;
+    case br::host_command::identify:
+      model_.identify(std::string(argument), now);
+      break;
+    case br::host_command::send:
+      model_.send_text(argument, now);
+      break;
+  }
+  pump();
+  request_draw();
+}
+
+void widget::online_changed(bool online) {
+  model_.browser_online(online, br::now_ms());
+  pump();
+}
+
+void widget::color_scheme_changed(bool dark) {
+  os_dark_ = dark;
+  br::set_page_state("theme", this->dark() ? "dark" : "light");
+  if (view_) view_->set_palette(colors());
+  request_draw();
+}
+
+// -- view services
+
+void widget::copy_text(std::string_view text) {
+  clipboard_ = std::string(text);
+  br::copy_to_clipboard(clipboard_);
+}
+
+void widget::place_input(ImVec2 min, ImVec2 max, ImU32 text_color, bool enabled) {
+  field_placed_ = true;
+  br::text_field_place place;
+  place.x = min.x;
+  place.y = min.y;
+  place.width = std::max(0.0f, max.x - min.x);
+  place.height = std::max(0.0f, max.y - min.y);
+  place.color = css_color(text_color);
+  place.enabled = enabled;
+  place.shown = true;
+  if (place == field_) return;
+  field_ = std::move(place);
+  br::place_text_field(field_);
+}
+
+}  // namespace
+}  // namespace palaver::web
+
+// ---- main ---------------------------------------------------------------------------------
+
+int main() {
+  // Lives as long as the page: the browser's event loop drives it after main returns.
+  static palaver::web::widget app(palaver::web::browser::read_page_options());
+  app.start();
+  return 0;
+}
