@@ -26,6 +26,14 @@ if(PALAVER_WASM)
   # fetch breaks Emscripten's loader: run Wasm programs as `node --no-experimental-fetch`.
   set(PALAVER_WASM_RUNNER ${PALAVER_NODE} --no-experimental-fetch)
 
+  # What the widget is made of (in <build>/wasm/widget; web/CMakeLists.txt builds it): the
+  # server embeds these files, so the sub-build declares them as its products.
+  set(PALAVER_WIDGET_BINARY_DIR ${CMAKE_BINARY_DIR}/wasm/widget)
+  set(PALAVER_WIDGET_FILES
+    widget.js widget.wasm fonts/inter-regular.otf fonts/inter-semibold.otf fonts/jetbrains-mono.ttf)
+  set(widget_products ${PALAVER_WIDGET_FILES})
+  list(TRANSFORM widget_products PREPEND ${PALAVER_WIDGET_BINARY_DIR}/)
+
   ExternalProject_Add(wasm
     SOURCE_DIR ${PROJECT_SOURCE_DIR}
     BINARY_DIR ${CMAKE_BINARY_DIR}/wasm
@@ -37,6 +45,7 @@ if(PALAVER_WASM)
       -DCMAKE_TOOLCHAIN_FILE=${PALAVER_EMSCRIPTEN_TOOLCHAIN}
       "-DCMAKE_CROSSCOMPILING_EMULATOR=${PALAVER_NODE}|--no-experimental-fetch"
     BUILD_COMMAND ${emscripten_env} ${CMAKE_COMMAND} --build <BINARY_DIR>
+    BUILD_BYPRODUCTS ${widget_products}
     INSTALL_COMMAND ""
     BUILD_ALWAYS ON
     USES_TERMINAL_BUILD ON

@@ -22,6 +22,22 @@ TEST(StaticFiles, TheDemoPageIsBuiltIn) {
   EXPECT_EQ(find_file("/nope"), nullptr);
 }
 
+TEST(StaticFiles, TheWidgetIsBuiltIn) {
+  ASSERT_NE(find_file("/widget.html"), nullptr);
+  ASSERT_NE(find_file("/widget.css"), nullptr);
+#ifdef PALAVER_WIDGET_EMBEDDED
+  for (const char* url : {"/widget.js", "/fonts/inter-regular.otf", "/fonts/inter-semibold.otf",
+                          "/fonts/jetbrains-mono.ttf"})
+    EXPECT_NE(find_file(url), nullptr) << url;
+  const embedded_file* wasm = find_file("/widget.wasm");
+  ASSERT_NE(wasm, nullptr);
+  ASSERT_GT(wasm->body.size(), 4u);
+  EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(wasm->body.data()), 4),
+            std::string_view("\0asm", 4));
+  EXPECT_LT(wasm->gzip.size(), wasm->body.size());
+#endif
+}
+
 TEST(StaticFiles, TypesFollowTheExtension) {
   EXPECT_EQ(mime_type_for("/"), "text/html; charset=utf-8");
   EXPECT_EQ(mime_type_for("/palaver.wasm"), "application/wasm");
