@@ -15,6 +15,9 @@ if(PALAVER_WASM)
       "-DWASM=${PALAVER_NODE}|--no-experimental-fetch|${wasm_tests}/vector_dump.js"
       -DOUT=${CMAKE_BINARY_DIR}/vector-dumps
       -P ${PROJECT_SOURCE_DIR}/tests/compare_builds.cmake)
+  # What a visitor downloads: sizes raw and gzipped, against the loader and first-open budgets.
+  add_test(NAME widget.size_report
+    COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/size_report.sh ${PALAVER_WIDGET_BINARY_DIR})
 endif()
 
 if(PALAVER_FUZZ)
