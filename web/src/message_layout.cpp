@@ -37,7 +37,9 @@ class layouter {
     for (const block& b : doc.blocks) {
       if (previous) y_ += gap(*previous, b);
       const float top = y_;
-      const float x = b.quote_depth * quote_indent;
+      // Blocks inside a list item (a second paragraph, code) line up with its text.
+      const float nested = b.kind == block_kind::list_item ? 0 : list_indent * b.depth;
+      const float x = b.quote_depth * quote_indent + nested;
       lay_out_block(b, x, width_ - x);
       for (int q = 0; q < b.quote_depth; ++q)
         box({q * quote_indent, top}, {q * quote_indent + 3, y_}, s_.colors.border, 1.5f);
