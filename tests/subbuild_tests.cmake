@@ -8,13 +8,17 @@ if(PALAVER_WASM)
   get_property(shared_test_sources GLOBAL PROPERTY palaver_shared_test_sources)
   palaver_add_gtest_cases(shared.wasm SOURCES ${shared_test_sources}
                           COMMAND ${PALAVER_WASM_RUNNER} ${wasm_tests}/shared_tests.js)
-  # Byte-for-byte agreement of the two builds over every vector.
-  add_test(NAME vectors.native_equals_wasm
-    COMMAND ${CMAKE_COMMAND}
-      -DNATIVE=$<TARGET_FILE:vector_dump>
-      "-DWASM=${PALAVER_NODE}|--no-experimental-fetch|${wasm_tests}/vector_dump.js"
-      -DOUT=${CMAKE_BINARY_DIR}/vector-dumps
-      -P ${PROJECT_SOURCE_DIR}/tests/compare_builds.cmake)
+
+  # Byte-for-byte agreement of every build with the native one over every vector.
+  function(palaver_add_vector_comparison name)
+    list(JOIN ARGN "|" other)
+    add_test(NAME vectors.native_equals_${name}
+      COMMAND ${CMAKE_COMMAND}
+        -DNATIVE=$<TARGET_FILE:vector_dump> "-DOTHER=${other}" -DNAME=${name}
+        -DOUT=${CMAKE_BINARY_DIR}/vector-dumps/${name}
+        -P ${PROJECT_SOURCE_DIR}/tests/compare_builds.cmake)
+  endfunction()
+  palaver_add_vector_comparison(wasm ${PALAVER_WASM_RUNNER} ${wasm_tests}/vector_dump.js)
 endif()
 
 if(PALAVER_FUZZ)
