@@ -143,6 +143,21 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
         self.server.stop()
         self.directory.cleanup()
 
+    async def stored_rows(self, sql, *args):
+        """What a query finds in the server's database, once it finds anything (the store
+        commits a moment after it answers), or nothing after a few seconds."""
+        database = os.path.join(self.server.directory, "palaver.db")
+        for _ in range(100):
+            db = sqlite3.connect(database)
+            try:
+                rows = db.execute(sql, args).fetchall()
+            finally:
+                db.close()
+            if rows:
+                break
+            await asyncio.sleep(0.05)
+        return rows
+
     async def chat(self, client, text, conversation_id=None, client_msg_id="m1"):
         frame = {"type": "message", "client_msg_id": client_msg_id, "text": text}
         if conversation_id:
@@ -256,13 +271,7 @@ class ChatFlow(ServerTest):
         client = await Client.connect(self.server)
         await client.send({"type": "ping"})
         await client.until("pong")  # auth is done; the store records the visitor behind it
-        database = os.path.join(self.server.directory, "palaver.db")
-        for _ in range(50):
-            with sqlite3.connect(database) as db:
-                rows = db.execute("SELECT id, site_id FROM visitors").fetchall()
-            if rows:
-                break
-            await asyncio.sleep(0.05)
+        rows = await self.stored_rows("SELECT id, site_id FROM visitors")
         self.assertEqual(rows, [(client.ready["user"]["id"], "default")])
         await client.close()
 
@@ -332,6 +341,62 @@ class Restart(ServerTest):
         roles = [(m["role"], m["status"]) for m in history["messages"]]
         self.assertEqual(roles, [("user", "complete"), ("assistant", "interrupted")])
         self.assertEqual(history["messages"][0]["text"], "/long")
+        await client.close()
+
+    async def test_an_open_ask_survives_a_graceful_restart(self):
+        await self.open_ask_survives_a_restart(signal.SIGTERM)
+
+    async def test_an_open_ask_survives_a_crash_once_stored(self):
+        await self.open_ask_survives_a_restart(signal.SIGKILL)
+
+    async def open_ask_survives_a_restart(self, sig):
+        client = await Client.connect(self.server)
+        token = client.ready["token"]
+        await self.chat(client, "/ask")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        ask = await client.until("ask")
+        await client.until("done")
+        if sig == signal.SIGKILL:  # a crash loses what was not committed yet
+            self.assertTrue(await self.stored_rows("SELECT 1 FROM asks WHERE request_id = ?",
+                                                   ask["request_id"]))
+        self.server.stop(sig)
+        self.server.start()
+
+        # Subscribing shows the question again after the newest page; so does a resume from
+        # before it, in seq order with the stored messages.
+        client = await Client.connect(self.server, token=token)
+        await client.send({"type": "subscribe", "conversation_id": conversation_id})
+        await client.until("history")
+        self.assertEqual(await client.recv(), ask)
+        tab = await Client.connect(self.server, token=token)
+        await tab.send({"type": "subscribe", "conversation_id": conversation_id,
+                        "last_seq": ask["seq"] - 1})
+        self.assertEqual(await tab.recv(), ask)
+        self.assertEqual((await tab.recv())["message"]["role"], "assistant")
+        await tab.close()
+        stranger = await Client.connect(self.server)
+        await stranger.send({"type": "reply", "request_id": ask["request_id"], "text": "Free"})
+        self.assertEqual((await stranger.until("error"))["code"], "NOT_FOUND")
+        await stranger.close()
+
+        # The answer goes on as the visitor's message, and the agent answers it.
+        await client.send({"type": "reply", "request_id": ask["request_id"], "text": "Pro"})
+        self.assertEqual((await client.until("done"))["text"], "You said: Pro")
+        await client.send({"type": "reply", "request_id": ask["request_id"], "text": "Free"})
+        self.assertEqual((await client.until("error"))["code"], "CONFLICT")
+        await client.close()
+
+        # Answered stays answered across a restart: not shown again, not answered twice.
+        self.server.stop()
+        self.server.start()
+        client = await Client.connect(self.server, token=token)
+        await client.send({"type": "subscribe", "conversation_id": conversation_id})
+        history = await client.until("history")
+        self.assertEqual([m["text"] for m in history["messages"] if m["role"] == "user"],
+                         ["/ask", "Pro"])
+        await client.send({"type": "reply", "request_id": ask["request_id"], "text": "Free"})
+        frame = await client.recv()  # the next frame: no ask came after the history
+        self.assertEqual((frame["type"], frame.get("code")), ("error", "CONFLICT"))
         await client.close()
 
     async def test_a_graceful_stop_closes_sockets_with_1001(self):
