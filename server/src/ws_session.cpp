@@ -43,6 +43,14 @@ constexpr std::uint16_t close_auth_failed = 4001;
 // nothing would otherwise hold it for Beast's handshake timeout.
 constexpr std::chrono::seconds close_wait{5};
 
+// Idle sockets should be small: after a frame larger than this, the read buffer gives its
+// memory back instead of keeping the largest frame's size (up to 64 KiB) for good.
+constexpr std::size_t kept_read_buffer_bytes = 4 * 1024;
+
+// A deque that held more entries than this may keep a grown block map once empty: then it is
+// swapped for a fresh one. Below it, a deque reuses what it has (one block, a small map).
+constexpr std::size_t kept_queue_entries = 128;
+
 std::shared_ptr<const std::string> frame_text(const server_frame& frame) {
   return std::make_shared<const std::string>(encode(frame));
 }
@@ -112,8 +120,9 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
 
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
-  bool writing_ = false;   // a write, a ping or the close is in flight
-  bool ping_due_ = false;  // goes out before the next queued frame
+  std::size_t queue_peak_ = 0;  // most entries since the queue was last swapped
+  bool writing_ = false;        // a write, a ping or the close is in flight
+  bool ping_due_ = false;       // goes out before the next queued frame
   std::optional<websocket::close_reason> pending_close_;
   bool closed_ = false;
 
@@ -249,6 +258,7 @@ void ws_session::on_read(beast::error_code ec) {
       send(make_error_frame(decoded.error()));
   }
   buffer_.consume(buffer_.size());
+  if (buffer_.capacity() > kept_read_buffer_bytes) buffer_.shrink_to_fit();
   if (!closed_) do_read();
 }
 
@@ -302,6 +312,7 @@ void ws_session::enqueue(std::shared_ptr<const std::string> frame) {
   count_error(*frame);
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
+  queue_peak_ = std::max(queue_peak_, queue_.size());
   // One frame alone may exceed the limit (a big history page): a reader is behind only
   // when more is waiting.
   if (queued_bytes_ > context_->limits.outgoing_queue_bytes && queue_.size() > 1) {
@@ -344,6 +355,10 @@ void ws_session::on_write(beast::error_code ec) {
   context_->stats->frame_sent();
   queued_bytes_ -= queue_.front()->size();
   queue_.pop_front();
+  if (queue_.empty() && queue_peak_ > kept_queue_entries) {
+    std::deque<std::shared_ptr<const std::string>>().swap(queue_);
+    queue_peak_ = 0;
+  }
   do_write();
 }
 
