@@ -1,6 +1,7 @@
 // HTTP request loop, routing and the WebSocket hand-off. See http_session.hpp.
 #include "http_session.hpp"
 
+#include <chrono>
 #include <optional>
 
 #include <boost/asio/dispatch.hpp>
@@ -21,6 +22,10 @@ namespace palaver::server {
 namespace beast = boost::beast;
 namespace http = beast::http;
 using request = http::request<http::string_body>;
+
+// How long a closing connection keeps reading what the client still sends, at most.
+constexpr std::chrono::seconds linger_time{5};
+constexpr std::size_t linger_read_bytes = 16 * 1024;
 
 struct http_session::state {
   explicit state(boost::asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
@@ -184,13 +189,29 @@ void http_session::send(http::message_generator response, bool keep_alive) {
 }
 
 void http_session::on_write(beast::error_code ec, bool keep_alive) {
-  if (ec || !keep_alive) return do_close();
+  if (ec) return do_close();
+  if (!keep_alive) return do_linger();
   do_read();
 }
 
 void http_session::do_close() {
   beast::error_code ignored;
   state_->stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+void http_session::do_linger() {
+  do_close();
+  state_->buffer.clear();
+  state_->stream.expires_after(linger_time);  // one deadline for all the reads below
+  on_linger({});
+}
+
+void http_session::on_linger(beast::error_code ec) {
+  if (ec) return;  // the client closed, or linger_time is over: the socket closes with us
+  // Never committed: every read lands in the same bytes.
+  state_->stream.async_read_some(
+      state_->buffer.prepare(linger_read_bytes),
+      [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_linger(e); });
 }
 
 }  // namespace palaver::server
