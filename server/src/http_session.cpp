@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "frame_policy.hpp"
 #include "metrics.hpp"
 #include "rest_api.hpp"
 #include "server_context.hpp"
@@ -56,7 +57,8 @@ http::response<http::string_body> closing(http::response<http::string_body> res)
   return res;
 }
 
-http::message_generator file_response(const request& req, const embedded_file& file) {
+http::message_generator file_response(const request& req, const embedded_file& file,
+                                      std::string_view policy) {
   const static_reply reply =
       choose_reply(file, req[http::field::accept_encoding], req[http::field::if_none_match]);
   http::response<http::span_body<const unsigned char>> res{
@@ -67,6 +69,7 @@ http::message_generator file_response(const request& req, const embedded_file& f
   res.set(http::field::cache_control, "no-cache");  // revalidate: the ETag makes that cheap
   res.set(http::field::vary, "Accept-Encoding");
   res.set("X-Content-Type-Options", "nosniff");
+  if (!policy.empty()) res.set("Content-Security-Policy", policy);
   if (reply.gzipped) res.set(http::field::content_encoding, "gzip");
   res.keep_alive(req.keep_alive());
   if (req.method() != http::verb::head) res.body() = reply.body;
@@ -93,10 +96,14 @@ http::message_generator route(const server_context& context, const request& req)
     return res;
   }
   if (const embedded_file* file = find_file(target)) {
-    if (read) return file_response(req, *file);
-    auto res = text_response(req, http::status::method_not_allowed, "use GET\n");
-    res.set(http::field::allow, "GET, HEAD");
-    return res;
+    if (!read) {
+      auto res = text_response(req, http::status::method_not_allowed, "use GET\n");
+      res.set(http::field::allow, "GET, HEAD");
+      return res;
+    }
+    const std::optional<std::string> policy = frame_policy(context, target);
+    if (!policy) return text_response(req, http::status::not_found, "no such site\n");
+    return file_response(req, *file, *policy);
   }
   return text_response(req, http::status::not_found, "not found\n");
 }
