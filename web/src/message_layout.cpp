@@ -89,8 +89,8 @@ class layouter {
                          (sp.style & style_strike) != 0};
         out_.texts.push_back(std::move(piece));
         if ((sp.style & style_link) && !sp.href.empty())
-          out_.targets.push_back(click_target{click_target::kind::link, {pos.x, y},
-                                              {pos.x + r.width, y + line_height}, sp.href});
+          out_.targets.push_back(click_target{
+              click_target::kind::link, {pos.x, y}, {pos.x + r.width, y + line_height}, sp.href});
       }
       used_width_ = std::max(used_width_, x + l.width);
       y += line_height;
@@ -139,9 +139,12 @@ class layouter {
     const std::string marker = b.ordered ? std::to_string(b.number) + "." : "\xE2\x80\xA2";
     const float marker_width = measure(s_.faces.regular, s_.font_size, marker);
     const float line_height = s_.font_size * line_spacing;
-    out_.texts.push_back(text_piece{{x + indent - marker_width - 6,
-                                     y_ + (line_height - s_.font_size) / 2},
-                                    s_.faces.regular, s_.font_size, s_.colors.muted, marker});
+    out_.texts.push_back(
+        text_piece{{x + indent - marker_width - 6, y_ + (line_height - s_.font_size) / 2},
+                   s_.faces.regular,
+                   s_.font_size,
+                   s_.colors.muted,
+                   marker});
     y_ = inline_runs(b.spans, x + indent, width - indent, s_.faces.regular, s_.font_size,
                      s_.text_color);
   }
@@ -153,17 +156,14 @@ class layouter {
     const float header = small * line_spacing + 4;
     // The header row: the language, and a copy button.
     if (!b.language.empty())
-      out_.texts.push_back(text_piece{{x + code_padding, top + 4}, s_.faces.regular, small,
-                                      s_.colors.muted, b.language});
+      out_.texts.push_back(text_piece{
+          {x + code_padding, top + 4}, s_.faces.regular, small, s_.colors.muted, b.language});
     const std::string copy_label = "Copy";
     const float copy_width = measure(s_.faces.regular, small, copy_label);
     const ImVec2 copy_pos{x + width - code_padding - copy_width, top + 4};
-    out_.texts.push_back(
-        text_piece{copy_pos, s_.faces.regular, small, s_.colors.link, copy_label});
-    out_.targets.push_back(click_target{click_target::kind::copy,
-                                        {copy_pos.x - 6, top},
-                                        {x + width, top + header},
-                                        b.code});
+    out_.texts.push_back(text_piece{copy_pos, s_.faces.regular, small, s_.colors.link, copy_label});
+    out_.targets.push_back(click_target{
+        click_target::kind::copy, {copy_pos.x - 6, top}, {x + width, top + header}, b.code});
     // The code, one span per line so that long lines wrap at the block's width.
     y_ = top + header;
     std::size_t start = 0;
@@ -223,7 +223,8 @@ class layouter {
 
 }  // namespace
 
-laid_out_text lay_out(std::string_view text, bool markdown, float width, const layout_style& style) {
+laid_out_text lay_out(std::string_view text, bool markdown, float width,
+                      const layout_style& style) {
   layouter l(style, width);
   return markdown ? l.markdown(text) : l.plain(text);
 }

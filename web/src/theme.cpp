@@ -64,8 +64,8 @@ rgb mix(rgb a, rgb b, double t) {
 }
 
 ImU32 hex(unsigned value) {
-  return pack(rgb{((value >> 16) & 0xFF) / 255.0, ((value >> 8) & 0xFF) / 255.0,
-                  (value & 0xFF) / 255.0});
+  return pack(
+      rgb{((value >> 16) & 0xFF) / 255.0, ((value >> 8) & 0xFF) / 255.0, (value & 0xFF) / 255.0});
 }
 
 }  // namespace

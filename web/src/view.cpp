@@ -87,10 +87,10 @@ void draw_icon(ImDrawList* list, icon what, ImVec2 center, float size, ImU32 col
                           2);
       break;
     case icon::copy:
-      list->AddRect({c.x - h * 0.8f, c.y - h * 0.4f}, {c.x + h * 0.3f, c.y + h * 0.9f}, color, 2,
-                    0, 1.5f);
-      list->AddRect({c.x - h * 0.3f, c.y - h * 0.9f}, {c.x + h * 0.8f, c.y + h * 0.4f}, color, 2,
-                    0, 1.5f);
+      list->AddRect({c.x - h * 0.8f, c.y - h * 0.4f}, {c.x + h * 0.3f, c.y + h * 0.9f}, color, 2, 0,
+                    1.5f);
+      list->AddRect({c.x - h * 0.3f, c.y - h * 0.9f}, {c.x + h * 0.8f, c.y + h * 0.4f}, color, 2, 0,
+                    1.5f);
       break;
     case icon::thumb_up:
     case icon::thumb_down:
@@ -265,8 +265,8 @@ float chat_view::draw_header(view_model& model, view_services& services, float w
       show_conversations_ ? std::string_view("Conversations") : std::string_view(options_.title);
   draw_text(list, fonts_.bold, 16, {x, 10}, ink, title);
   const std::string_view status = connection_label(model.connection());
-  const ImU32 dot = model.connection() == connection_state::online ? colors_.success
-                                                                   : with_alpha(ink, 0.6f);
+  const ImU32 dot =
+      model.connection() == connection_state::online ? colors_.success : with_alpha(ink, 0.6f);
   list->AddCircleFilled({x + 4, 38}, 3.5f, dot, 12);
   draw_text(list, fonts_.regular, small_size, {x + 12, 30}, with_alpha(ink, 0.85f), status);
 
@@ -285,9 +285,9 @@ float chat_view::draw_strip(const view_model& model, float top, float width) {
   const bool offline = model.connection() == connection_state::offline;
   const ImU32 tone = offline ? colors_.warning : colors_.muted;
   list->AddRectFilled({0, top}, {width, top + strip_height}, with_alpha(tone, 0.12f));
-  const std::string_view text =
-      offline ? "You are offline. Messages will be sent when you are back."
-              : connection_label(model.connection());
+  const std::string_view text = offline
+                                    ? "You are offline. Messages will be sent when you are back."
+                                    : connection_label(model.connection());
   draw_text(list, fonts_.regular, small_size,
             {side_padding, top + (strip_height - small_size) / 2 - 1}, tone, text);
   return top + strip_height;
@@ -359,7 +359,7 @@ layout_style chat_view::style_for(role author) const {
 
 // One message's place in the list, measured before anything is drawn.
 struct chat_view::row {
-  const message* msg = nullptr;             // a message of the transcript, or
+  const message* msg = nullptr;              // a message of the transcript, or
   const pending_message* pending = nullptr;  // one not acknowledged yet
   const laid_out_text* laid = nullptr;
   float top = 0, height = 0;
@@ -480,8 +480,7 @@ void chat_view::draw_welcome(ImDrawList* list, ImVec2 origin, float width, float
   const float y = origin.y + height * 0.3f;
   const float title_width = text_width(fonts_.heading, font_size * 1.25f, options_.title);
   draw_text(list, fonts_.heading, font_size * 1.25f,
-            {origin.x + side_padding + (width - title_width) / 2, y}, colors_.text,
-            options_.title);
+            {origin.x + side_padding + (width - title_width) / 2, y}, colors_.text, options_.title);
   const float welcome_width = text_width(fonts_.regular, font_size, options_.welcome);
   draw_text(list, fonts_.regular, font_size,
             {origin.x + side_padding + std::max(0.f, (width - welcome_width) / 2), y + 32},
@@ -533,8 +532,9 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
       meta = "Not sent. " + r.pending->error;
       meta_color = colors_.error;
     } else {
-      meta = model.connection() == connection_state::online ? "Sending\xE2\x80\xA6"
-                                                            : "Waiting for the connection\xE2\x80\xA6";
+      meta = model.connection() == connection_state::online
+                 ? "Sending\xE2\x80\xA6"
+                 : "Waiting for the connection\xE2\x80\xA6";
     }
   } else {
     meta = clock_time(m->created_at);
@@ -600,7 +600,8 @@ void chat_view::draw_actions(view_model& model, view_services& services, const m
                   rating == -1 ? colors_.brand : ink, hover, 13))
     model.rate(m.id, -1);
   x += action_size + 2;
-  if (last_reply && icon_button("##again", {x, pos.y}, action_size, icon::regenerate, ink, hover, 13))
+  if (last_reply &&
+      icon_button("##again", {x, pos.y}, action_size, icon::regenerate, ink, hover, 13))
     model.regenerate(m.id);
 }
 
@@ -665,8 +666,8 @@ void chat_view::draw_banners(view_model& model, ImVec2 pos, float width) {
     list->AddRectFilled(min, max, with_alpha(tone, 0.12f), 8);
     list->AddRectFilled(min, {min.x + 3, max.y}, tone, 8, ImDrawFlags_RoundCornersLeft);
     float right = max.x - 30;
-    if (icon_button("##dismiss", {right, min.y + 3}, 26, icon::close, colors_.muted, colors_.surface,
-                    10))
+    if (icon_button("##dismiss", {right, min.y + 3}, 26, icon::close, colors_.muted,
+                    colors_.surface, 10))
       model.dismiss_banner(b.id);
     if (b.retry) {
       ImVec2 size;
@@ -708,9 +709,9 @@ void chat_view::draw_input(view_model& model, view_services& services, ImVec2 po
     const ImU32 fill = has_text ? colors_.brand : colors_.border;
     list->AddCircleFilled({button_pos.x + button / 2, button_pos.y + button / 2}, button / 2, fill,
                           24);
-    if (icon_button("##send", button_pos, button, icon::send, has_text ? colors_.on_brand
-                                                                       : colors_.muted,
-                    with_alpha(colors_.on_brand, 0.1f), 15))
+    if (icon_button("##send", button_pos, button, icon::send,
+                    has_text ? colors_.on_brand : colors_.muted, with_alpha(colors_.on_brand, 0.1f),
+                    15))
       submit(model, services, now);
   }
 }
@@ -719,10 +720,9 @@ void chat_view::submit(view_model& model, view_services& services, timestamp_ms 
   const std::string text = services.input_text();
   bool taken = false;
   const transcript* t = model.current();
-  const auto free_text_ask =
-      t ? std::find_if(t->open_asks().begin(), t->open_asks().end(),
-                       [](const ask_frame& a) { return a.choices.empty(); })
-        : std::vector<ask_frame>::const_iterator{};
+  const auto free_text_ask = t ? std::find_if(t->open_asks().begin(), t->open_asks().end(),
+                                              [](const ask_frame& a) { return a.choices.empty(); })
+                               : std::vector<ask_frame>::const_iterator{};
   if (t && free_text_ask != t->open_asks().end()) {
     const std::string request_id = free_text_ask->request_id;
     model.answer(request_id, text);
