@@ -2,8 +2,9 @@
 # Installs what Palaver needs on Debian 12, and nothing twice: missing Debian packages, then
 # the Dear ImGui and md4c sources (Debian source packages) into ~/.cache/palaver/sources.
 #   scripts/deps.sh          what building and running the server needs
-#   scripts/deps.sh --test   also what the tests need (fuzzing toolchain, formatter)
-# Fast when everything is there: one dpkg query, two file checks.
+#   scripts/deps.sh --test   also what the tests need (fuzzing toolchain, formatter, Chromium,
+#                            and tests/browser/node_modules from its package-lock.json)
+# Fast when everything is there: one dpkg query, two file checks, one file comparison.
 set -euo pipefail
 
 want_test=false
@@ -22,6 +23,7 @@ test_packages=(
   clang-14 libclang-rt-14-dev
   clang-format
   python3-websockets
+  chromium  # tests/browser runs it headless; its fontconfig brings a font (fonts-dejavu-core)
 )
 $want_test && packages+=("${test_packages[@]}")
 
@@ -90,3 +92,22 @@ fetch_source() {
 
 fetch_source imgui imgui imgui.cpp
 fetch_source md4c md4c src/md4c.c
+
+# ---- npm packages of the browser tests (playwright-core; the browser is Debian's chromium) --
+# `npm ci` only when the lock file differs from the one last installed (kept in node_modules).
+if $want_test; then
+  browser_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  stamp="$browser_tests/node_modules/.palaver-installed-lock.json"
+  if ! cmp -s "$browser_tests/package-lock.json" "$stamp"; then
+    if ! command -v npm >/dev/null; then
+      say "installing npm"
+      $apt_updated || as_root apt-get update -qq
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        npm >/dev/null
+    fi
+    say "installing the browser tests' npm packages into $browser_tests/node_modules"
+    (cd "$browser_tests" &&
+      PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$browser_tests/package-lock.json" "$stamp"
+  fi
+fi

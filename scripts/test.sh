@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the native, Wasm and fuzz builds, and runs every test:
-# the shared suite natively and as Wasm under node, the native-vs-Wasm vector comparison,
-# the fuzzers (PALAVER_FUZZ_SECONDS each, default 60) and the format check.
+# the shared suite natively, as Wasm under node and in headless Chromium, the vector comparisons
+# of those builds with the native one, the fuzzers (PALAVER_FUZZ_SECONDS each, default 60),
+# the server's tests and the format check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,12 +1,13 @@
-# Runs vector_dump from the native and the Wasm build and fails on any byte of difference.
-# -DNATIVE=<program> -DWASM=<runner|args|program> (| separates arguments) -DOUT=<dir>
-string(REPLACE "|" ";" wasm_command "${WASM}")
+# Runs vector_dump from the native build and from another build, and fails on any byte of
+# difference. -DNATIVE=<program> -DOTHER=<program or runner|args|program> (| separates
+# arguments) -DNAME=<the other build's name, for messages and file names> -DOUT=<dir>
+string(REPLACE "|" ";" other_command "${OTHER}")
 file(MAKE_DIRECTORY ${OUT})
-foreach(build native wasm)
+foreach(build native ${NAME})
   if(build STREQUAL "native")
     set(command ${NATIVE})
   else()
-    set(command ${wasm_command})
+    set(command ${other_command})
   endif()
   execute_process(COMMAND ${command} OUTPUT_FILE ${OUT}/${build}.txt RESULT_VARIABLE status)
   if(NOT status EQUAL 0)
@@ -20,10 +21,10 @@ list(LENGTH newlines count)
 if(count EQUAL 0)
   message(FATAL_ERROR "vector_dump printed nothing")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT}/native.txt ${OUT}/wasm.txt
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT}/native.txt ${OUT}/${NAME}.txt
                 RESULT_VARIABLE differ)
 if(differ)
-  execute_process(COMMAND diff ${OUT}/native.txt ${OUT}/wasm.txt)
-  message(FATAL_ERROR "native and Wasm outputs differ (${OUT}/native.txt vs wasm.txt)")
+  execute_process(COMMAND diff ${OUT}/native.txt ${OUT}/${NAME}.txt)
+  message(FATAL_ERROR "native and ${NAME} outputs differ (${OUT}/native.txt vs ${NAME}.txt)")
 endif()
-message(STATUS "native and Wasm agree on all ${count} vector lines (${native_size} bytes)")
+message(STATUS "native and ${NAME} agree on all ${count} vector lines (${native_size} bytes)")

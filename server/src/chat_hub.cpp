@@ -15,7 +15,6 @@
 #include <optional>
 #include <random>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "palaver/codec.hpp"
@@ -123,8 +122,9 @@ struct conversation_state {
   bool reply_requested = false;  // a message came while a reply streamed: answer it next
   int busy = 0;
   std::deque<std::function<void()>> deferred;
-  std::unordered_map<std::string, ask_frame> open_asks;  // by request_id, until answered
-  std::unordered_set<std::string> answered_asks;
+  // By request_id, until answered. The store has them too: a conversation waiting for an
+  // answer may be forgotten, and load() brings its open asks back.
+  std::unordered_map<std::string, ask_frame> open_asks;
 };
 
 struct client_entry {
@@ -245,7 +245,7 @@ struct chat_hub::state {
     auto& waiters = loading[id];
     waiters.push_back(std::move(found));
     if (waiters.size() > 1) return;  // a load is already on its way
-    db.get_conversation(id, [this, id](store::outcome<conversation_row> row) {
+    db.get_conversation_with_asks(id, [this, id](store::outcome<conversation_with_asks> row) {
       on_strand([this, id, row = std::move(row)]() mutable {
         auto waiters = std::move(loading[id]);
         loading.erase(id);
@@ -255,8 +255,12 @@ struct chat_hub::state {
           conversation_state* c = nullptr;
           if (row) {
             auto [it, fresh] = conversations.try_emplace(id);
-            if (fresh) it->second.row = *row;
             c = &it->second;
+            if (fresh) {
+              c->row = row->row;
+              for (const ask_frame& ask : row->open_asks)
+                c->open_asks.emplace(ask.request_id, ask);
+            }
           }
           waiter(c);
         }
@@ -275,8 +279,7 @@ struct chat_hub::state {
     auto it = conversations.find(id);
     if (it == conversations.end()) return;
     const conversation_state& c = it->second;
-    if (c.subscribers.empty() && !c.reply && c.busy == 0 && c.deferred.empty() &&
-        c.open_asks.empty())
+    if (c.subscribers.empty() && !c.reply && c.busy == 0 && c.deferred.empty())
       conversations.erase(it);
   }
 
@@ -379,12 +382,12 @@ struct chat_hub::state {
                    const added_message& added) {
     const message& m = added.msg;
     send(*client, ack_frame{m.client_msg_id, m.conversation_id, m.id, m.seq});
+    // An answer closes its question; a resend too, in case the run that stored the answer
+    // stopped before it could close the question in the store.
+    if (m.client_msg_id.starts_with(answer_prefix) &&
+        c.open_asks.erase(m.client_msg_id.substr(answer_prefix.size())) > 0)
+      db.answer_ask(m.client_msg_id.substr(answer_prefix.size()));
     if (!added.inserted) return send(*client, message_event_frame{m});
-    if (m.client_msg_id.starts_with(answer_prefix)) {
-      const std::string request_id = m.client_msg_id.substr(answer_prefix.size());
-      c.open_asks.erase(request_id);
-      c.answered_asks.insert(request_id);
-    }
     stats->message_stored();
     fan_out(c, message_event_frame{m}, m.seq);
     request_reply(c);
@@ -444,18 +447,33 @@ struct chat_hub::state {
 
   void on(const std::shared_ptr<hub_client>& client, reply_frame f) {
     // An answer to an `ask`: it continues the conversation as the visitor's next message.
-    // The question closes once the answer is stored (acknowledge()).
-    for (auto& [id, c] : conversations) {
-      if (c.row.owner_id != client->owner()) continue;
-      if (c.answered_asks.count(f.request_id))
-        return send(*client, error_for(error_code::conflict, "request_id: already answered",
-                                       f.request_id, id));
-      if (!c.open_asks.count(f.request_id)) continue;
-      message_frame answer{id, std::string(answer_prefix) + f.request_id, f.text, std::nullopt, {},
-                           {}};
-      return on(client, std::move(answer));
+    // The store finds the question, also after a restart; the conversation's state, in order
+    // with its other events, tells open from answered.
+    db.get_ask(f.request_id, [this, client, f](store::outcome<ask_row> row) {
+      on_strand([this, client, f, row = std::move(row)] {
+        if (!row || row->owner_id != client->owner() || row->site_id != client->who().site_id)
+          return send(*client, error_for(error_code::not_found, "request_id: no open question",
+                                         f.request_id));
+        with_conversation(
+            client, row->ask.conversation_id, f.request_id,
+            [this, client, f](conversation_state& c) {
+              run_or_defer(c, [this, client, f, id = c.row.conv.id] { answer(client, f, id); });
+            });
+      });
+    });
+  }
+
+  // Sends an answer to an open question of conversation `id` on as the visitor's message;
+  // the question closes once that is stored (acknowledge()).
+  void answer(const std::shared_ptr<hub_client>& client, const reply_frame& f,
+              const std::string& id) {
+    if (!conversations.at(id).open_asks.contains(f.request_id)) {
+      send(*client,
+           error_for(error_code::conflict, "request_id: already answered", f.request_id, id));
+      return maybe_forget(id);
     }
-    send(*client, error_for(error_code::not_found, "request_id: no open question", f.request_id));
+    on(client,
+       message_frame{id, std::string(answer_prefix) + f.request_id, f.text, std::nullopt, {}, {}});
   }
 
   void on(const std::shared_ptr<hub_client>& client, action_frame f) {
@@ -608,6 +626,7 @@ struct chat_hub::state {
     const seq_t seq = next_seq(c);
     ask_frame frame{c.row.conv.id, seq, new_id("q_"), std::move(question), std::move(choices)};
     c.open_asks[frame.request_id] = frame;
+    db.save_ask(frame);  // before any `reply` can look it up: store requests run in order
     fan_out(c, frame, seq);
   }
 
@@ -705,8 +724,8 @@ struct chat_hub::state {
     begin_wait(c);
     db.messages_after(
         c.row.conv.id, last_seq, opts.replay_limit,
-        [this, client, id = c.row.conv.id](store::outcome<message_replay> replay) {
-          on_strand([this, client, id, replay = std::move(replay)]() mutable {
+        [this, client, id = c.row.conv.id, last_seq](store::outcome<message_replay> replay) {
+          on_strand([this, client, id, last_seq, replay = std::move(replay)]() mutable {
             auto it = conversations.find(id);
             if (it != conversations.end()) {
               if (!replay || replay->has_more) {
@@ -717,12 +736,38 @@ struct chat_hub::state {
                                         "last_seq: older than what can be replayed", {}, id)
                             : error_for(error_code::internal, "could not read history", {}, id));
               } else
-                for (message& m : with_live_reply(it->second, std::move(replay->messages)))
-                  send(*client, message_event_frame{std::move(m)});
+                send_in_seq_order(*client, it->second,
+                                  with_live_reply(it->second, std::move(replay->messages)),
+                                  last_seq);
             }
             end_wait(id);
           });
         });
+  }
+
+  // The open questions asked after `seq`, in seq order.
+  std::vector<ask_frame> open_asks_after(const conversation_state& c, seq_t seq) const {
+    std::vector<ask_frame> asks;
+    for (const auto& [request_id, ask] : c.open_asks)
+      if (ask.seq > seq) asks.push_back(ask);
+    std::sort(asks.begin(), asks.end(),
+              [](const ask_frame& a, const ask_frame& b) { return a.seq < b.seq; });
+    return asks;
+  }
+
+  // What a resuming socket missed, from the store: the messages (in seq order) and the open
+  // questions asked after `seq`, interleaved by seq.
+  void send_in_seq_order(const hub_client& client, const conversation_state& c,
+                         std::vector<message> messages, seq_t seq) {
+    const std::vector<ask_frame> asks = open_asks_after(c, seq);
+    auto ask = asks.begin();
+    for (message& m : messages) {
+      for (; ask != asks.end() && ask->seq < m.seq; ++ask)
+        send(client, *ask);
+      send(client, message_event_frame{std::move(m)});
+    }
+    for (; ask != asks.end(); ++ask)
+      send(client, *ask);
   }
 
   // Stored messages with the streaming reply as it is now, not as last saved.
@@ -758,7 +803,7 @@ struct chat_hub::state {
               send(*client, within_frame_limit(
                                 history_frame{id, with_live_reply(c, std::move(page->messages)),
                                               c.row.conv.last_seq, page->has_more, std::nullopt}));
-              for (const auto& [request_id, ask] : c.open_asks)  // open questions come again
+              for (const ask_frame& ask : open_asks_after(c, 0))  // open questions come again
                 send(*client, ask);
             }
             end_wait(id);

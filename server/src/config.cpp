@@ -515,7 +515,8 @@ const setting settings[] = {
      assign_integer<lim, &limits_config::http_body_bytes, kib, 1024 * mib>,
      show_integer<lim, &limits_config::http_body_bytes>},
     {"limits", "idle_timeout_seconds", value_type::integer, "SECONDS",
-     "Close a connection after this long without traffic from the client, 5 to 86400.",
+     "Close a WebSocket (1001) after this long without a frame or a pong from the client, 5 "
+     "to 86400.",
      assign_integer<lim, &limits_config::idle_timeout, 5, 86400>,
      show_integer<lim, &limits_config::idle_timeout>},
     {"limits", "auth_timeout_seconds", value_type::integer, "SECONDS",
@@ -523,7 +524,8 @@ const setting settings[] = {
      assign_integer<lim, &limits_config::auth_timeout, 1, 300>,
      show_integer<lim, &limits_config::auth_timeout>},
     {"limits", "ping_interval_seconds", value_type::integer, "SECONDS",
-     "How often the server pings a WebSocket, 1 to 3600; below idle_timeout_seconds.",
+     "Ping a WebSocket after this long without a frame from the client, 1 to 3600; below "
+     "idle_timeout_seconds.",
      assign_integer<lim, &limits_config::ping_interval, 1, 3600>,
      show_integer<lim, &limits_config::ping_interval>},
 };

@@ -1,6 +1,7 @@
 // HTTP request loop, routing and the WebSocket hand-off. See http_session.hpp.
 #include "http_session.hpp"
 
+#include <chrono>
 #include <optional>
 
 #include <boost/asio/dispatch.hpp>
@@ -9,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "frame_policy.hpp"
 #include "metrics.hpp"
 #include "rest_api.hpp"
 #include "server_context.hpp"
@@ -21,6 +23,10 @@ namespace palaver::server {
 namespace beast = boost::beast;
 namespace http = beast::http;
 using request = http::request<http::string_body>;
+
+// How long a closing connection keeps reading what the client still sends, at most.
+constexpr std::chrono::seconds linger_time{5};
+constexpr std::size_t linger_read_bytes = 16 * 1024;
 
 struct http_session::state {
   explicit state(boost::asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
@@ -51,7 +57,8 @@ http::response<http::string_body> closing(http::response<http::string_body> res)
   return res;
 }
 
-http::message_generator file_response(const request& req, const embedded_file& file) {
+http::message_generator file_response(const request& req, const embedded_file& file,
+                                      std::string_view policy) {
   const static_reply reply =
       choose_reply(file, req[http::field::accept_encoding], req[http::field::if_none_match]);
   http::response<http::span_body<const unsigned char>> res{
@@ -62,6 +69,7 @@ http::message_generator file_response(const request& req, const embedded_file& f
   res.set(http::field::cache_control, "no-cache");  // revalidate: the ETag makes that cheap
   res.set(http::field::vary, "Accept-Encoding");
   res.set("X-Content-Type-Options", "nosniff");
+  if (!policy.empty()) res.set("Content-Security-Policy", policy);
   if (reply.gzipped) res.set(http::field::content_encoding, "gzip");
   res.keep_alive(req.keep_alive());
   if (req.method() != http::verb::head) res.body() = reply.body;
@@ -88,10 +96,14 @@ http::message_generator route(const server_context& context, const request& req)
     return res;
   }
   if (const embedded_file* file = find_file(target)) {
-    if (read) return file_response(req, *file);
-    auto res = text_response(req, http::status::method_not_allowed, "use GET\n");
-    res.set(http::field::allow, "GET, HEAD");
-    return res;
+    if (!read) {
+      auto res = text_response(req, http::status::method_not_allowed, "use GET\n");
+      res.set(http::field::allow, "GET, HEAD");
+      return res;
+    }
+    const std::optional<std::string> policy = frame_policy(context, target);
+    if (!policy) return text_response(req, http::status::not_found, "no such site\n");
+    return file_response(req, *file, *policy);
   }
   return text_response(req, http::status::not_found, "not found\n");
 }
@@ -184,13 +196,29 @@ void http_session::send(http::message_generator response, bool keep_alive) {
 }
 
 void http_session::on_write(beast::error_code ec, bool keep_alive) {
-  if (ec || !keep_alive) return do_close();
+  if (ec) return do_close();
+  if (!keep_alive) return do_linger();
   do_read();
 }
 
 void http_session::do_close() {
   beast::error_code ignored;
   state_->stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+void http_session::do_linger() {
+  do_close();
+  state_->buffer.clear();
+  state_->stream.expires_after(linger_time);  // one deadline for all the reads below
+  on_linger({});
+}
+
+void http_session::on_linger(beast::error_code ec) {
+  if (ec) return;  // the client closed, or linger_time is over: the socket closes with us
+  // Never committed: every read lands in the same bytes.
+  state_->stream.async_read_some(
+      state_->buffer.prepare(linger_read_bytes),
+      [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_linger(e); });
 }
 
 }  // namespace palaver::server

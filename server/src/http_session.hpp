@@ -32,6 +32,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void send(boost::beast::http::message_generator response, bool keep_alive);
   void on_write(boost::system::error_code ec, bool keep_alive);
   void do_close();
+  // After a last response: stops sending, then reads and discards what the client still
+  // sends (the rest of a refused body) until it closes, so the answer is not lost to a reset.
+  void do_linger();
+  void on_linger(boost::system::error_code ec);
 
   std::unique_ptr<state> state_;
   std::shared_ptr<server_context> context_;

@@ -60,6 +60,7 @@ session_limits limits_from(const limits_config& l) {
   limits.http_body_bytes = l.http_body_bytes;
   limits.auth_timeout = l.auth_timeout;
   limits.idle_timeout = l.idle_timeout;
+  limits.ping_interval = l.ping_interval;
   limits.frames_per_second = l.frames_per_second_per_socket;
   return limits;
 }

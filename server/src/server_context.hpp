@@ -32,6 +32,7 @@ class origin_policy {
   // `origin` is the request's Origin header. A request without one is not from a browser
   // page: allowed (it cannot ride a visitor's cookies anyway; auth decides).
   bool allows(std::string_view origin) const;
+  const std::vector<std::string>& allowed() const { return allowed_; }
 
  private:
   std::vector<std::string> allowed_;  // e.g. "https://www.example.com"

@@ -13,7 +13,8 @@ struct session_limits {
   std::size_t http_header_bytes = 8 * 1024;        // larger: 431
   std::size_t http_body_bytes = 1024 * 1024;       // larger: 413
   std::chrono::seconds auth_timeout{10};           // no auth by then: close 1008
-  std::chrono::seconds idle_timeout{60};           // silence (pings unanswered): close
+  std::chrono::seconds idle_timeout{60};           // no frame, no pong for this long: close
+  std::chrono::seconds ping_interval{25};          // of silence, then a ping; < idle_timeout
   std::chrono::seconds http_timeout{30};           // a request not complete by then
   int frames_per_second = 50;                      // per socket, every frame type
 };

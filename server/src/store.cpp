@@ -95,6 +95,12 @@ std::string attachments_json(const std::vector<attachment>& attachments) {
   return boost::json::serialize(array);
 }
 
+std::string strings_json(const std::vector<std::string>& strings) {
+  if (strings.empty()) return "[]";
+  boost::json::array array(strings.begin(), strings.end());
+  return boost::json::serialize(array);
+}
+
 std::string string_field(const boost::json::object& object, std::string_view key) {
   return std::string(object.at(key).as_string());
 }
@@ -109,6 +115,15 @@ std::vector<button> buttons_from_json(const std::string& text) {
     buttons.push_back({string_field(o, "id"), string_field(o, "label")});
   }
   return buttons;
+}
+
+std::vector<std::string> strings_from_json(const std::string& text) {
+  std::vector<std::string> strings;
+  if (text.empty() || text == "[]") return strings;
+  const boost::json::value parsed = boost::json::parse(text);  // outlives the loop
+  for (const boost::json::value& v : parsed.as_array())
+    strings.emplace_back(v.as_string());
+  return strings;
 }
 
 std::vector<attachment> attachments_from_json(const std::string& text) {
@@ -184,6 +199,11 @@ constexpr const char* message_select =
     " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
     " LEFT JOIN feedback f ON f.message_id = m.id AND f.owner_id = c.owner_id ";
 
+constexpr const char* ask_select =
+    "SELECT a.request_id, a.conversation_id, a.seq, a.question, a.choices,"
+    " a.answered_at IS NOT NULL, c.site_id, c.owner_id"
+    " FROM asks a JOIN conversations c ON c.id = a.conversation_id ";
+
 conversation_row read_conversation(const SQLite::Statement& s) {
   conversation_row row;
   row.conv.id = s.getColumn(0).getString();
@@ -229,6 +249,19 @@ message_row read_message(const SQLite::Statement& s) {
         usage{s.getColumn(13).getInt64(), s.getColumn(14).getInt64(), s.getColumn(15).getInt64()};
   row.site_id = s.getColumn(16).getString();
   row.owner_id = s.getColumn(17).getString();
+  return row;
+}
+
+ask_row read_ask(const SQLite::Statement& s) {
+  ask_row row;
+  row.ask.request_id = s.getColumn(0).getString();
+  row.ask.conversation_id = s.getColumn(1).getString();
+  row.ask.seq = s.getColumn(2).getInt64();
+  row.ask.question = s.getColumn(3).getString();
+  row.ask.choices = strings_from_json(s.getColumn(4).getString());
+  row.answered = s.getColumn(5).getInt() != 0;
+  row.site_id = s.getColumn(6).getString();
+  row.owner_id = s.getColumn(7).getString();
   return row;
 }
 
@@ -346,6 +379,16 @@ struct database {
       db,
       "INSERT INTO visitors (id, site_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)"
       " ON CONFLICT (id) DO UPDATE SET last_seen_at = max(last_seen_at, excluded.last_seen_at)"};
+  SQLite::Statement insert_ask{
+      db,
+      "INSERT INTO asks (request_id, conversation_id, seq, question, choices, created_at)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (request_id) DO NOTHING"};
+  SQLite::Statement answer_ask{
+      db, "UPDATE asks SET answered_at = ?2 WHERE request_id = ?1 AND answered_at IS NULL"};
+  SQLite::Statement ask_by_id{db, std::string(ask_select) + "WHERE a.request_id = ?1"};
+  SQLite::Statement open_asks{
+      db, std::string(ask_select) +
+              "WHERE a.conversation_id = ?1 AND a.answered_at IS NULL ORDER BY a.seq"};
   SQLite::Statement set_clean_shutdown{
       db, "UPDATE store_state SET value = ?1 WHERE key = 'clean_shutdown'"};
 };
@@ -364,6 +407,13 @@ std::optional<message_row> find_message(database& d, const std::string& id) {
   bind_all(*q, id);
   if (!q->executeStep()) return std::nullopt;
   return read_message(*q);
+}
+
+std::optional<ask_row> find_ask(database& d, const std::string& request_id) {
+  in_use q(d.ask_by_id);
+  bind_all(*q, request_id);
+  if (!q->executeStep()) return std::nullopt;
+  return read_ask(*q);
 }
 
 bool bump_conversation(database& d, const std::string& id, seq_t seq) {
@@ -435,6 +485,35 @@ error_code save_message(database& d, const message& m, const std::optional<usage
   // No change: the upsert's WHERE refused it (the caller's savepoint undoes the bump).
   if (q->exec() == 0) return store_errc::conflict;
   return {};
+}
+
+error_code save_ask(database& d, const ask_frame& ask) {
+  if (!bump_conversation(d, ask.conversation_id, ask.seq)) return store_errc::not_found;
+  in_use q(d.insert_ask);
+  bind_all(*q, ask.request_id, ask.conversation_id, ask.seq, ask.question,
+           strings_json(ask.choices), d.now());
+  // Taken: the caller's savepoint undoes the bump.
+  if (q->exec() == 0) return store_errc::conflict;
+  return {};
+}
+
+error_code answer_ask(database& d, const std::string& request_id) {
+  in_use q(d.answer_ask);
+  bind_all(*q, request_id, d.now());
+  if (q->exec() > 0) return {};
+  return find_ask(d, request_id) ? store_errc::conflict : store_errc::not_found;
+}
+
+store::outcome<conversation_with_asks> conversation_with_open_asks(database& d,
+                                                                   const std::string& id) {
+  auto row = find_conversation(d, id);
+  if (!row) return store_errc::not_found;
+  conversation_with_asks found{std::move(*row), {}};
+  in_use q(d.open_asks);
+  bind_all(*q, id);
+  while (q->executeStep())
+    found.open_asks.push_back(read_ask(*q).ask);
+  return found;
 }
 
 store::outcome<conversation_page> list_conversations(
@@ -788,6 +867,21 @@ void store::touch_visitor(std::string visitor_id, std::string site_id, done_call
       std::move(done));
 }
 
+void store::save_ask(ask_frame ask, done_callback done) {
+  submit<error_code>(
+      "save_ask", true, [ask = std::move(ask)](connection& d) { return server::save_ask(d, ask); },
+      std::move(done));
+}
+
+void store::answer_ask(std::string request_id, done_callback done) {
+  submit<error_code>(
+      "answer_ask", true,
+      [request_id = std::move(request_id)](connection& d) {
+        return server::answer_ask(d, request_id);
+      },
+      std::move(done));
+}
+
 void store::get_conversation(std::string id, callback<outcome<conversation_row>> done) {
   submit<outcome<conversation_row>>(
       "get_conversation", false,
@@ -799,11 +893,30 @@ void store::get_conversation(std::string id, callback<outcome<conversation_row>>
       std::move(done));
 }
 
+void store::get_conversation_with_asks(std::string id,
+                                       callback<outcome<conversation_with_asks>> done) {
+  submit<outcome<conversation_with_asks>>(
+      "get_conversation_with_asks", false,
+      [id = std::move(id)](connection& d) { return conversation_with_open_asks(d, id); },
+      std::move(done));
+}
+
 void store::get_message(std::string id, callback<outcome<message_row>> done) {
   submit<outcome<message_row>>(
       "get_message", false,
       [id = std::move(id)](connection& d) -> outcome<message_row> {
         auto row = find_message(d, id);
+        if (!row) return store_errc::not_found;
+        return std::move(*row);
+      },
+      std::move(done));
+}
+
+void store::get_ask(std::string request_id, callback<outcome<ask_row>> done) {
+  submit<outcome<ask_row>>(
+      "get_ask", false,
+      [request_id = std::move(request_id)](connection& d) -> outcome<ask_row> {
+        auto row = find_ask(d, request_id);
         if (!row) return store_errc::not_found;
         return std::move(*row);
       },

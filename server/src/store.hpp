@@ -1,6 +1,7 @@
-// The store: Palaver's SQLite database (visitors, conversations, messages, feedback) and the
-// one thread that owns its connection. Requests run on that thread in the order they were made;
-// the writes queued during one tick share one transaction (group commit).
+// The store: Palaver's SQLite database (visitors, conversations, messages, feedback, the
+// agents' questions) and the one thread that owns its connection. Requests run on that thread
+// in the order they were made; the writes queued during one tick share one transaction
+// (group commit).
 // Any thread may make requests. Every callback runs later on the store's thread, after the
 // COMMIT that made the request's write durable: post onward to your strand, never block there.
 #pragma once
@@ -22,6 +23,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "palaver/frames.hpp"
 #include "palaver/model.hpp"
 
 #include <boost/system/error_code.hpp>
@@ -55,6 +57,21 @@ struct conversation_row {
   conversation conv;
   std::string site_id;
   std::string owner_id;
+};
+
+// A conversation with its agent's unanswered questions, oldest (lowest seq) first: what the
+// hub needs to take a conversation up again.
+struct conversation_with_asks {
+  conversation_row row;
+  std::vector<ask_frame> open_asks;
+};
+
+// An agent's question with its conversation's owner, and whether the visitor answered it.
+struct ask_row {
+  ask_frame ask;
+  std::string site_id;
+  std::string owner_id;
+  bool answered = false;
 };
 
 // A message with its conversation's owner and the reply's token usage, if it was recorded.
@@ -188,11 +205,23 @@ class store {
   // Records that a visitor was seen now (creating them on first sight).
   void touch_visitor(std::string visitor_id, std::string site_id, done_callback done = {});
 
+  // An agent's question in conversation ask.conversation_id, open until answer_ask. Raises
+  // the conversation's last_seq to ask.seq. not_found: no such conversation. conflict: the
+  // request_id is taken.
+  void save_ask(ask_frame ask, done_callback done = {});
+
+  // Closes a question: the visitor's answer is stored. not_found: no such ask. conflict:
+  // already answered.
+  void answer_ask(std::string request_id, done_callback done = {});
+
   // ---- Reads. They run in queue order, so they see every earlier request's write. ----
   // Messages come with `rating` set to the conversation owner's feedback.
 
   void get_conversation(std::string id, callback<outcome<conversation_row>> done);
+  void get_conversation_with_asks(std::string id, callback<outcome<conversation_with_asks>> done);
   void get_message(std::string id, callback<outcome<message_row>> done);
+  // Open or answered; callers check ownership as for a conversation.
+  void get_ask(std::string request_id, callback<outcome<ask_row>> done);
 
   // owner_id: that identity's conversations; nullopt: the whole site's. `before`: the page
   // after that cursor (older). limit is clamped to 1 … max_page_rows.

@@ -90,11 +90,30 @@ CREATE TABLE store_state (
 ) WITHOUT ROWID;
 INSERT INTO store_state (key, value) VALUES ('clean_shutdown', 1);
 )sql",
+
+    // Version 2: an agent's questions to the visitor (`ask`), so that an open one survives a
+    // restart and a conversation need not stay in memory while it waits. answered_at is NULL
+    // while the question is open; choices is a JSON array of strings.
+    R"sql(
+CREATE TABLE asks (
+  request_id      TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  seq             INTEGER NOT NULL,
+  question        TEXT NOT NULL,
+  choices         TEXT NOT NULL DEFAULT '[]',
+  created_at      INTEGER NOT NULL,
+  answered_at     INTEGER
+);
+-- A conversation's open asks in seq order (answered_at IS NULL), and the FK's child lookup.
+CREATE INDEX asks_by_conversation ON asks (conversation_id, answered_at, seq);
+)sql",
 };
 
 }  // namespace
 
-boost::system::result<void, std::string> migrate(SQLite::Database& db) {
+boost::system::result<void, std::string> migrate(SQLite::Database& db, int target) {
+  if (target < 0 || target > current_version)
+    return "no schema version " + std::to_string(target) + " in this build";
   try {
     const int found = db.execAndGet("PRAGMA user_version").getInt();
     if (found > current_version)
@@ -102,7 +121,7 @@ boost::system::result<void, std::string> migrate(SQLite::Database& db) {
              " is newer than this build's (" + std::to_string(current_version) +
              "); run a newer palaver or restore a backup";
     if (found < 0) return std::string("database has a negative schema version");
-    for (int version = found; version < current_version; ++version) {
+    for (int version = found; version < target; ++version) {
       SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
       db.exec(std::string(migrations[static_cast<std::size_t>(version)]));
       db.exec("PRAGMA user_version = " + std::to_string(version + 1));

@@ -1,7 +1,8 @@
-// The WebSocket session: handshake, auth, frame dispatch, the outgoing queue. See
-// ws_session.hpp.
+// The WebSocket session: handshake, auth, frame dispatch, the outgoing queue, pings and the
+// idle timeout. See ws_session.hpp.
 //
-// Sections: the session class · handshake and auth · reading · writing and closing.
+// Sections: the session class · handshake and auth · the timer: auth, pings, idleness ·
+// reading · writing and closing.
 #include "ws_session.hpp"
 
 #include <atomic>
@@ -32,9 +33,23 @@ namespace websocket = beast::websocket;
 
 namespace {
 
+using clock = std::chrono::steady_clock;
+
 // Close codes: RFC 6455 and the protocol's own (docs/protocol.md §7).
-constexpr std::uint16_t close_policy = 1008;  // no auth in time; a reader too far behind
+constexpr std::uint16_t close_policy = 1008;  // no auth in time; too many sockets
 constexpr std::uint16_t close_auth_failed = 4001;
+
+// How long a close handshake may take before the socket is dropped: a peer that answers
+// nothing would otherwise hold it for Beast's handshake timeout.
+constexpr std::chrono::seconds close_wait{5};
+
+// Idle sockets should be small: after a frame larger than this, the read buffer gives its
+// memory back instead of keeping the largest frame's size (up to 64 KiB) for good.
+constexpr std::size_t kept_read_buffer_bytes = 4 * 1024;
+
+// A deque that held more entries than this may keep a grown block map once empty: then it is
+// swapped for a fresh one. Below it, a deque reuses what it has (one block, a small map).
+constexpr std::size_t kept_queue_entries = 128;
 
 std::shared_ptr<const std::string> frame_text(const server_frame& frame) {
   return std::make_shared<const std::string>(encode(frame));
@@ -49,7 +64,7 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
       : ws_(std::move(stream)),
         upgrade_(std::move(upgrade)),
         context_(std::move(context)),
-        auth_timer_(ws_.get_executor()),
+        timer_(ws_.get_executor()),
         id_(next_client_id()),
         tokens_(context_->limits.frames_per_second) {}
 
@@ -69,26 +84,33 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
 
  private:
   void on_accept(beast::error_code ec);
-  void on_auth_deadline(beast::error_code ec);
   void authenticate(const auth_frame& auth);
+  void arm_timer(clock::time_point at);
+  void on_timer(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec);
   void dispatch(client_frame frame);
-  bool take_rate_token();
+  bool take_rate_token(clock::time_point now);
   void count_error(const std::string& frame);
   void send(const server_frame& frame) { enqueue(frame_text(frame)); }
   void enqueue(std::shared_ptr<const std::string> frame);
   void do_write();
   void on_write(beast::error_code ec);
+  void on_ping(beast::error_code ec);
   // Closes after what is queued (flush) or after only the write in flight.
   void close(std::uint16_t code, std::string reason, bool flush = true);
+  // Closes the socket without a close frame: for a peer that would never read one.
+  void drop();
   void on_closed();
 
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> upgrade_;
   std::shared_ptr<server_context> context_;
-  asio::steady_timer auth_timer_;
+  // The one timer: the auth deadline, the next ping, the idle timeout, the close's end.
+  asio::steady_timer timer_;
+  clock::time_point auth_deadline_;
+  clock::time_point heard_;  // the last frame or pong from the peer
   const std::uint64_t id_;
 
   bool accepted_ = false;
@@ -98,12 +120,14 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
 
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
+  std::size_t queue_peak_ = 0;  // most entries since the queue was last swapped
+  bool writing_ = false;        // a write, a ping or the close is in flight
+  bool ping_due_ = false;       // goes out before the next queued frame
   std::optional<websocket::close_reason> pending_close_;
   bool closed_ = false;
 
   double tokens_;  // frames this socket may still send this second (token bucket)
-  std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
+  clock::time_point refilled_ = clock::now();
 };
 
 // ---- handshake and auth -------------------------------------------------------------------
@@ -112,8 +136,15 @@ void ws_session::run() {
   const session_limits& limits = context_->limits;
   websocket::stream_base::timeout timeouts =
       websocket::stream_base::timeout::suggested(beast::role_type::server);
-  timeouts.idle_timeout = limits.idle_timeout;  // pings at half of it keep a live peer open
+  // Pings and the idle timeout are this session's timer: Beast would ping at half the idle
+  // timeout, whatever ping_interval says.
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
   ws_.set_option(timeouts);
+  // Runs inside a read, on the strand. Only a pong tells that a quiet peer is alive.
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind != websocket::frame_type::close) heard_ = clock::now();
+  });
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "palaver"); }));
   ws_.read_message_max(limits.max_frame_bytes);  // above it Beast closes with 1009
@@ -125,15 +156,10 @@ void ws_session::on_accept(beast::error_code ec) {
   if (ec) return;
   accepted_ = true;
   context_->stats->connection_opened();
-  auth_timer_.expires_after(context_->limits.auth_timeout);
-  auth_timer_.async_wait(
-      [self = shared_from_this()](beast::error_code e) { self->on_auth_deadline(e); });
+  heard_ = clock::now();
+  auth_deadline_ = heard_ + context_->limits.auth_timeout;
+  arm_timer(std::min(auth_deadline_, heard_ + context_->limits.ping_interval));
   do_read();
-}
-
-void ws_session::on_auth_deadline(beast::error_code ec) {
-  if (ec || authenticated_) return;
-  close(close_policy, "auth did not arrive in time");
 }
 
 void ws_session::authenticate(const auth_frame& auth) {
@@ -156,7 +182,6 @@ void ws_session::authenticate(const auth_frame& auth) {
     return close(close_policy, "too many sockets");
   }
   authenticated_ = true;
-  auth_timer_.cancel();
   who_ = std::move(outcome->who);
   owner_ = owner;
   upgrade_ = {};  // not needed any more
@@ -170,6 +195,41 @@ void ws_session::authenticate(const auth_frame& auth) {
   context_->hub->connect(shared_from_this());
 }
 
+// ---- the timer: auth, pings, idleness ---------------------------------------------------
+
+// One wait at a time, re-armed from its own handler; frames only move heard_, so a busy
+// socket costs no timer work per frame.
+void ws_session::arm_timer(clock::time_point at) {
+  timer_.expires_at(at);
+  timer_.async_wait([self = shared_from_this()](beast::error_code ec) { self->on_timer(ec); });
+}
+
+void ws_session::on_timer(beast::error_code ec) {
+  const auto now = clock::now();
+  // Cancelled, or a wait that had already fired when the timer was moved: the newer wait
+  // is the one that counts.
+  if (ec || closed_ || now < timer_.expiry()) return;
+  if (pending_close_) return drop();  // the close handshake took close_wait
+  if (!authenticated_ && now >= auth_deadline_)
+    return close(close_policy, "auth did not arrive in time");
+  const session_limits& limits = context_->limits;
+  if (now - heard_ >= limits.idle_timeout) {
+    if (logs(log_level::debug))
+      log_line(log_level::debug, "socket " + std::to_string(id_) + " closed: idle");
+    return close(static_cast<std::uint16_t>(websocket::close_code::going_away), "idle timeout",
+                 false);
+  }
+  auto next_ping = heard_ + limits.ping_interval;
+  if (now >= next_ping) {
+    ping_due_ = true;
+    if (!writing_) do_write();
+    next_ping = now + limits.ping_interval;
+  }
+  auto next = std::min(next_ping, heard_ + limits.idle_timeout);
+  if (!authenticated_) next = std::min(next, auth_deadline_);
+  arm_timer(next);
+}
+
 // ---- reading -----------------------------------------------------------------------------
 
 void ws_session::do_read() {
@@ -181,7 +241,8 @@ void ws_session::do_read() {
 void ws_session::on_read(beast::error_code ec) {
   if (ec) return on_closed();  // closed by the peer, timed out, or too large (1009 sent)
   context_->stats->frame_received();
-  if (!take_rate_token()) {
+  heard_ = clock::now();
+  if (!take_rate_token(heard_)) {
     send(error_frame{error_code::rate_limited, "too many frames per second", std::nullopt,
                      std::nullopt});
   } else if (!ws_.got_text()) {
@@ -197,6 +258,7 @@ void ws_session::on_read(beast::error_code ec) {
       send(make_error_frame(decoded.error()));
   }
   buffer_.consume(buffer_.size());
+  if (buffer_.capacity() > kept_read_buffer_bytes) buffer_.shrink_to_fit();
   if (!closed_) do_read();
 }
 
@@ -228,9 +290,8 @@ void ws_session::count_error(const std::string& frame) {
                                   (owner_.empty() ? std::string("(before auth)") : owner_));
 }
 
-bool ws_session::take_rate_token() {
+bool ws_session::take_rate_token(clock::time_point now) {
   const double rate = context_->limits.frames_per_second;
-  const auto now = std::chrono::steady_clock::now();
   tokens_ = std::min(rate, tokens_ + rate * std::chrono::duration<double>(now - refilled_).count());
   refilled_ = now;
   if (tokens_ < 1) return false;
@@ -251,20 +312,25 @@ void ws_session::enqueue(std::shared_ptr<const std::string> frame) {
   count_error(*frame);
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
+  queue_peak_ = std::max(queue_peak_, queue_.size());
   // One frame alone may exceed the limit (a big history page): a reader is behind only
   // when more is waiting.
   if (queued_bytes_ > context_->limits.outgoing_queue_bytes && queue_.size() > 1) {
     // A reader this far behind would grow memory without bound; nobody else waits for it.
-    // It does not read, so no close frame would reach it: drop the connection.
+    // It does not read, so no close frame would reach it.
     log_line(log_level::info, "socket " + std::to_string(id_) + " closed: too far behind");
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
-    return on_closed();
+    return drop();
   }
   if (!writing_) do_write();
 }
 
 void ws_session::do_write() {
+  if (ping_due_ && !pending_close_) {
+    ping_due_ = false;
+    writing_ = true;
+    return ws_.async_ping({},
+                          [self = shared_from_this()](beast::error_code ec) { self->on_ping(ec); });
+  }
   if (queue_.empty() && pending_close_) {
     writing_ = true;
     return ws_.async_close(*pending_close_,
@@ -289,6 +355,15 @@ void ws_session::on_write(beast::error_code ec) {
   context_->stats->frame_sent();
   queued_bytes_ -= queue_.front()->size();
   queue_.pop_front();
+  if (queue_.empty() && queue_peak_ > kept_queue_entries) {
+    std::deque<std::shared_ptr<const std::string>>().swap(queue_);
+    queue_peak_ = 0;
+  }
+  do_write();
+}
+
+void ws_session::on_ping(beast::error_code ec) {
+  if (ec || closed_) return on_closed();
   do_write();
 }
 
@@ -302,14 +377,21 @@ void ws_session::close(std::uint16_t code, std::string reason, bool flush) {
       queue_.pop_back();
     }
   }
+  if (accepted_) arm_timer(clock::now() + close_wait);
   if (!writing_) do_write();
+}
+
+void ws_session::drop() {
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+  on_closed();
 }
 
 void ws_session::on_closed() {
   if (closed_) return;
   closed_ = true;
   if (accepted_) context_->stats->connection_closed();
-  auth_timer_.cancel();
+  timer_.cancel();
   queue_.clear();
   if (authenticated_) {
     context_->sockets.remove(owner_);

@@ -1,6 +1,7 @@
 // One WebSocket connection at /ws: the handshake, `auth` within its deadline, then frames
-// to and from the chat hub, with a bounded outgoing queue and at most one write in flight.
-// All its state lives on its connection's strand; deliver() may be called from any thread.
+// to and from the chat hub, with a bounded outgoing queue and at most one write in flight;
+// pings a quiet peer and closes a silent one. All its state lives on its connection's
+// strand; deliver() may be called from any thread.
 #pragma once
 
 #include <memory>

@@ -413,6 +413,22 @@ TEST(Config, OutOfRangeLimitsAreRefused) {
             "or ::)");
 }
 
+TEST(Config, PingsMustComeBeforeTheIdleTimeout) {
+  const config quick = serve({"--idle-timeout-seconds", "5", "--ping-interval-seconds", "4"});
+  EXPECT_EQ(quick.limits.idle_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(quick.limits.ping_interval, std::chrono::seconds(4));
+  EXPECT_EQ(refusal({"serve", "--idle-timeout-seconds", "5", "--ping-interval-seconds", "5"}),
+            "limits: ping_interval_seconds (5) must be below idle_timeout_seconds (5), or live "
+            "but quiet connections are closed");
+  const auto file =
+      config_from_toml("[limits]\nidle_timeout_seconds = 30\nping_interval_seconds = 45\n",
+                       "t.toml", env_from_map({}));
+  ASSERT_FALSE(file);
+  EXPECT_EQ(file.error().message,
+            "limits: ping_interval_seconds (45) must be below idle_timeout_seconds (30), or live "
+            "but quiet connections are closed");
+}
+
 TEST(Config, OriginsMustBeExactOrigins) {
   const auto error_of = [](std::string_view origin) {
     auto cfg =

@@ -11,14 +11,23 @@ const unsigned char body[] = "<!doctype html><p>hello hello hello hello</p>";
 const unsigned char gz[] = {0x1f, 0x8b, 0x08};
 const embedded_file page{"/", "\"abc\"", {body, sizeof body - 1}, {gz, sizeof gz}};
 
-TEST(StaticFiles, TheDemoPageIsBuiltIn) {
+std::string_view text_of(const embedded_file& file) {
+  return {reinterpret_cast<const char*>(file.body.data()), file.body.size()};
+}
+
+TEST(StaticFiles, TheDemoPagesAndTheLoaderAreBuiltIn) {
   const embedded_file* index = find_file("/?utm=1");
   ASSERT_NE(index, nullptr);
-  const std::string_view text(reinterpret_cast<const char*>(index->body.data()),
-                              index->body.size());
-  EXPECT_NE(text.find("<title>Palaver demo</title>"), std::string_view::npos);
+  EXPECT_NE(text_of(*index).find("src=\"/palaver.js\""), std::string_view::npos);
   EXPECT_EQ(index->gzip[0], 0x1f);  // gzip magic
   EXPECT_EQ(index->etag.front(), '"');
+  const embedded_file* protocol = find_file("/protocol.html");
+  ASSERT_NE(protocol, nullptr);
+  EXPECT_NE(text_of(*protocol).find("<title>Palaver protocol demo</title>"),
+            std::string_view::npos);
+  const embedded_file* loader = find_file("/palaver.js?v=2");
+  ASSERT_NE(loader, nullptr);
+  EXPECT_LE(loader->gzip.size(), 5u * 1024);  // the loader's budget (docs/embedding.md)
   EXPECT_EQ(find_file("/nope"), nullptr);
 }
 

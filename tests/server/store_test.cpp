@@ -1,5 +1,6 @@
 // The store against a real SQLite file in a temporary directory: pages, dedupe, upserts, group
-// commit, start-up recovery, feedback, deletion and durability, as the hub would see them.
+// commit, start-up recovery, feedback, asks, deletion, migration and durability, as the hub
+// would see them.
 // Each test drives the store from the test thread and waits for its callbacks.
 #include "store.hpp"
 
@@ -23,9 +24,12 @@
 #include "store_schema.hpp"
 
 namespace palaver {
-// Failures show a message as its canonical JSON.
+// Failures show a message or an ask as its canonical JSON.
 void PrintTo(const message& m, std::ostream* os) {
   *os << encode(m);
+}
+void PrintTo(const ask_frame& a, std::ostream* os) {
+  *os << encode(server_frame{a});
 }
 }  // namespace palaver
 
@@ -77,6 +81,12 @@ message reply(std::string id, std::string conversation_id, seq_t seq, message_st
   m.seq = seq;
   m.created_at = 1000 + seq;
   return m;
+}
+
+ask_frame question(std::string request_id, std::string conversation_id, seq_t seq,
+                   std::vector<std::string> choices = {"Free", "Pro"}) {
+  return ask_frame{std::move(conversation_id), seq, std::move(request_id), "Which plan?",
+                   std::move(choices)};
 }
 
 std::vector<std::string> ids_of(const std::vector<message>& messages) {
@@ -162,6 +172,19 @@ class StoreTest : public ::testing::Test {
     return call<store::outcome<conversation_page>>(
         [&](auto done) { store_->list_conversations(site, owner, limit, before, done); });
   }
+  error_code save_ask(ask_frame ask) {
+    return call<error_code>([&](auto done) { store_->save_ask(std::move(ask), done); });
+  }
+  error_code answer_ask(const std::string& request_id) {
+    return call<error_code>([&](auto done) { store_->answer_ask(request_id, done); });
+  }
+  store::outcome<ask_row> get_ask(const std::string& request_id) {
+    return call<store::outcome<ask_row>>([&](auto done) { store_->get_ask(request_id, done); });
+  }
+  store::outcome<conversation_with_asks> with_asks(const std::string& id) {
+    return call<store::outcome<conversation_with_asks>>(
+        [&](auto done) { store_->get_conversation_with_asks(id, done); });
+  }
   error_code feedback(const std::string& message_id, const std::string& owner, int rating,
                       const std::string& comment = "") {
     return call<error_code>(
@@ -205,6 +228,35 @@ TEST_F(StoreTest, OpenRefusesADatabaseFromANewerBuild) {
   EXPECT_NE(opened.error().find("newer"), std::string::npos) << opened.error();
 }
 
+TEST_F(StoreTest, OpeningAVersion1DatabaseMigratesItAndKeepsItsData) {
+  {
+    // The database as a version-1 build left it: its schema, a conversation and a message.
+    SQLite::Database raw(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    ASSERT_TRUE(schema::migrate(raw, 1));
+    raw.exec(
+        "INSERT INTO conversations (id, site_id, owner_id, title, created_at, updated_at,"
+        " last_seq) VALUES ('c1', 'docs', 'u1', 'Hello', 1000, 1000, 7)");
+    raw.exec(
+        "INSERT INTO messages (id, conversation_id, role, text, status, seq, created_at,"
+        " updated_at) VALUES ('m1', 'c1', 'user', 'hello', 'complete', 7, 1000, 1000)");
+    ASSERT_EQ(raw.execAndGet("PRAGMA user_version").getInt(), 1);
+    ASSERT_FALSE(raw.tableExists("asks"));
+  }
+  open();
+  EXPECT_EQ(count("PRAGMA user_version"), schema::current_version);
+  auto row = with_asks("c1");
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->row.owner_id, "u1");
+  EXPECT_EQ(row->row.conv.title, "Hello");
+  EXPECT_TRUE(row->open_asks.empty());
+  auto history = page("c1", std::nullopt, 10);
+  ASSERT_TRUE(history.has_value());
+  EXPECT_EQ(ids_of(history->messages), std::vector<std::string>{"m1"});
+  // The new table works on the old data.
+  EXPECT_FALSE(save_ask(question("q1", "c1", 8)));
+  EXPECT_EQ(with_asks("c1")->open_asks, std::vector<ask_frame>{question("q1", "c1", 8)});
+}
+
 TEST_F(StoreTest, OpenReportsAnUnusablePath) {
   auto o = options();
   const std::string path = (dir_ / "no" / "such" / "dir" / "x.db").string();
@@ -224,6 +276,42 @@ TEST_F(StoreTest, GetConversationReturnsItsOwnership) {
   EXPECT_EQ(row->conv.agent, "support");
   EXPECT_EQ(row->conv.last_seq, 1);
   EXPECT_EQ(get_conversation("nope").error(), store_errc::not_found);
+}
+
+TEST_F(StoreTest, SavedAsksAreOpenUntilAnsweredAndSurviveAReopen) {
+  open();
+  ASSERT_TRUE(start("c1", "u1", user_message("m1", "", 1, "k1"), "docs"));
+  const ask_frame free_text = question("q1", "c1", 3, {});
+  const ask_frame plan = question("q2", "c1", 5);
+  // Saved out of seq order: read back in seq order.
+  EXPECT_FALSE(save_ask(plan));
+  EXPECT_FALSE(save_ask(free_text));
+  EXPECT_EQ(get_conversation("c1")->conv.last_seq, 5);  // an ask is an event with a seq
+  EXPECT_EQ(save_ask(question("q1", "c1", 9)), store_errc::conflict);
+  EXPECT_EQ(get_conversation("c1")->conv.last_seq, 5);  // the refused one raised nothing
+  EXPECT_EQ(save_ask(question("q3", "nope", 1)), store_errc::not_found);
+  EXPECT_EQ(with_asks("c1")->open_asks, (std::vector<ask_frame>{free_text, plan}));
+
+  auto found = get_ask("q2");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->ask, plan);
+  EXPECT_EQ(found->site_id, "docs");
+  EXPECT_EQ(found->owner_id, "u1");
+  EXPECT_FALSE(found->answered);
+  EXPECT_EQ(get_ask("nope").error(), store_errc::not_found);
+
+  EXPECT_FALSE(answer_ask("q1"));
+  EXPECT_EQ(answer_ask("q1"), store_errc::conflict);
+  EXPECT_EQ(answer_ask("nope"), store_errc::not_found);
+  EXPECT_TRUE(get_ask("q1")->answered);
+  EXPECT_EQ(count("SELECT answered_at FROM asks WHERE request_id = 'q1'"), now_.load());
+  EXPECT_EQ(with_asks("c1")->open_asks, std::vector<ask_frame>{plan});
+
+  reopen();
+  EXPECT_EQ(with_asks("c1")->open_asks, std::vector<ask_frame>{plan});
+  EXPECT_TRUE(get_ask("q1")->answered);
+  EXPECT_EQ(get_ask("q2")->ask, plan);
+  EXPECT_EQ(with_asks("nope").error(), store_errc::not_found);
 }
 
 TEST_F(StoreTest, HistoryPagesGoBackFromTheNewest) {
@@ -607,12 +695,16 @@ TEST_F(StoreTest, FeedbackIsOnePerMessageAndOwnerAndTheLatestWins) {
   EXPECT_EQ(count("SELECT count(*) FROM feedback"), 1);
 }
 
-TEST_F(StoreTest, DeletingAConversationDeletesItsMessagesAndFeedback) {
+TEST_F(StoreTest, DeletingAConversationDeletesItsMessagesFeedbackAndAsks) {
   open();
   ASSERT_TRUE(start("c1", "u1", user_message("m1", "", 1, "k1")));
   ASSERT_FALSE(save(reply("r1", "c1", 2, message_status::complete, "answer")));
   ASSERT_FALSE(feedback("r1", "u1", 1));
+  ASSERT_FALSE(save_ask(question("q1", "c1", 3)));
+  ASSERT_FALSE(save_ask(question("q2", "c1", 4)));
+  ASSERT_FALSE(answer_ask("q2"));
   ASSERT_TRUE(start("c2", "u1", user_message("m2", "", 1, "k2")));
+  ASSERT_FALSE(save_ask(question("q3", "c2", 2)));
 
   EXPECT_EQ(remove("c1", std::string("intruder")), store_errc::not_found);
   EXPECT_TRUE(get_conversation("c1").has_value());
@@ -621,6 +713,9 @@ TEST_F(StoreTest, DeletingAConversationDeletesItsMessagesAndFeedback) {
   EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = 'c1'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM feedback"), 0);
   EXPECT_EQ(get_message("r1").error(), store_errc::not_found);
+  EXPECT_EQ(count("SELECT count(*) FROM asks WHERE conversation_id = 'c1'"), 0);
+  EXPECT_EQ(get_ask("q1").error(), store_errc::not_found);
+  EXPECT_EQ(get_ask("q3")->ask.conversation_id, "c2");
   EXPECT_EQ(remove("c1", std::nullopt), store_errc::not_found);
   EXPECT_EQ(page("c2", std::nullopt, 10)->messages.size(), 1u);
   // The client_msg_id of a deleted message may be used again.

@@ -44,7 +44,8 @@ struct block {
   block_kind kind = block_kind::paragraph;
   std::vector<span> spans;
   int level = 0;        // heading level
-  int depth = 0;        // list nesting: 1 for a top-level item
+  int depth = 0;        // list nesting: 1 for a top-level item; a block inside an item (its
+                        // second paragraph, its code) has the item's depth, to be indented to it
   int quote_depth = 0;  // how many block quotes enclose the block (any kind)
   bool ordered = false;
   int number = 0;  // an ordered item's number
@@ -61,13 +62,17 @@ struct document {
   friend bool operator==(const document&, const document&) = default;
 };
 
-// Parses CommonMark (plus GFM tables and ~~strikethrough~~). Raw HTML is shown as text, never
-// interpreted. Never fails: any text is a document.
+// Parses CommonMark (plus GFM tables, ~~strikethrough~~ and bare URLs, www. and e-mail
+// addresses as links). Raw HTML is shown as text, never interpreted; an image shows its alt
+// text; a link to any other scheme than http:, https: or mailto: is plain text. Never fails:
+// any text is a document, and ill-formed UTF-8 comes out as U+FFFD. About one pass over the
+// text, so it can run again whenever a streaming reply's text changes.
 document parse_markdown(std::string_view text);
 
 // ---- wrapping ---------------------------------------------------------------------------
 
-// The width of `text` drawn in `style` (the view measures with its fonts).
+// The width of `text` drawn in `style` (the view measures with its fonts). Widths add up: a
+// word's width is the sum of its pieces' (true of ImGui's fonts, which do not kern).
 using measure_fn = std::function<float(std::string_view text, std::uint8_t style)>;
 
 // A piece of one span on one line.
@@ -84,15 +89,20 @@ struct line {
   float width = 0;
 };
 
-// Breaks spans into lines at most `max_width` wide: at spaces and after hyphens, and inside a
-// word (between UTF-8 characters) only when the word alone is wider than a line. Spaces at a
-// break are dropped; newlines in the text break the line. Never returns zero lines.
+// Breaks spans into lines at most `max_width` wide: at spaces, after hyphens and between CJK
+// characters, and inside a word (between characters, never inside one or inside an emoji
+// sequence) only when the word alone is wider than a line. Spaces at a break are dropped, and so
+// are spaces before a newline; spaces after one (indentation) are kept; newlines in the text
+// break the line. A width of zero or less still makes progress: one character per line.
+// Measures whole words, not characters. Never returns zero lines.
 std::vector<line> wrap(const std::vector<span>& spans, float max_width, const measure_fn& measure);
 
 // ---- plain text ---------------------------------------------------------------------------
 
-// The document as plain text: blocks separated by blank lines, list items with "• " or
-// "1. ", table cells separated by tabs, code verbatim, links as "text (href)".
+// The document as plain text: blocks separated by blank lines (items of a list by one newline),
+// list items with "• " or "1. " indented two spaces a level, quoted lines with "> ", table cells
+// separated by tabs, code verbatim, a rule as "---", links as "text (href)" unless the text is
+// the address already.
 std::string plain_text(const document& doc);
 
 }  // namespace palaver::web

@@ -7,13 +7,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "imgui.h"
+#include "theme.hpp"
 #include "view_model.hpp"
 
 namespace palaver::web {
+
+struct layout_style;  // message_layout.hpp
 
 // The faces the view draws with; the platform builds them into ImGui's atlas.
 struct fonts {
@@ -22,18 +26,6 @@ struct fonts {
   ImFont* heading = nullptr;  // bold, larger
   ImFont* mono = nullptr;     // code
 };
-
-// Colours, from the theme (light or dark) and the site's brand colour.
-struct palette {
-  ImU32 background, surface, text, muted, border;
-  ImU32 brand, on_brand;  // the brand colour and text drawn on it
-  ImU32 user_bubble, user_text, reply_bubble, reply_text, operator_bubble;
-  ImU32 code_background, link, error, warning, success;
-};
-
-// Builds the palette for light or dark from the brand colour "#rrggbb" (invalid: a default
-// blue); the brand is darkened or lightened until text on it is readable (WCAG AA, 4.5:1).
-palette make_palette(bool dark, std::string_view brand_color);
 
 // What the view asks of the page.
 class view_services {
@@ -59,6 +51,9 @@ struct view_options {
 class chat_view {
  public:
   chat_view(view_options opts, fonts faces, palette colors);
+  ~chat_view();
+  chat_view(const chat_view&) = delete;
+  chat_view& operator=(const chat_view&) = delete;
 
   void set_palette(palette colors) { colors_ = colors; }
   void set_fonts(fonts faces) { fonts_ = faces; }
@@ -73,13 +68,38 @@ class chat_view {
   bool animating() const { return animating_; }
 
  private:
+  struct layout_cache;
+  struct row;
+
+  float draw_header(view_model& model, view_services& services, float width);
+  float draw_strip(const view_model& model, float top, float width);
+  void draw_conversations(view_model& model, ImVec2 min, ImVec2 max);
+  void draw_messages(view_model& model, view_services& services, ImVec2 min, ImVec2 max,
+                     timestamp_ms now);
+  void draw_welcome(ImDrawList* list, ImVec2 origin, float width, float height);
+  void draw_row(view_model& model, view_services& services, const row& r, ImVec2 origin,
+                float width, bool last_reply, timestamp_ms now);
+  void draw_actions(view_model& model, view_services& services, const message& m, ImVec2 pos,
+                    bool last_reply);
+  void draw_typing(ImDrawList* list, ImVec2 pos, const view_model& model, timestamp_ms now);
+  void draw_ask(view_model& model, const ask_frame& ask, ImVec2 pos, float width);
+  float banners_height(const view_model& model, float width) const;
+  void draw_banners(view_model& model, ImVec2 pos, float width);
+  void draw_input(view_model& model, view_services& services, ImVec2 pos, float width,
+                  timestamp_ms now);
+  layout_style style_for(role author) const;
+
   view_options options_;
   fonts fonts_;
   palette colors_;
+  std::unique_ptr<layout_cache> cache_;
   bool animating_ = false;
   bool show_conversations_ = false;
   bool stick_to_bottom_ = true;
-  std::size_t shown_messages_ = 0;  // to scroll down when a new one arrives
+  std::size_t shown_messages_ = 0;  // rows drawn last frame: a change needs one more frame
+  float last_total_ = 0;            // content height last frame
+  std::string anchor_id_;           // the first message last frame, to keep the view still
+  float anchor_top_ = 0;            // when older messages arrive above it
 };
 
 }  // namespace palaver::web

@@ -1,0 +1,937 @@
+// Markdown for the widget (see markdown.hpp): md4c's callbacks build a document of styled
+// spans, wrap() lays spans out into lines with the view's measure, plain_text() flattens a
+// document. Every call owns all of its state: safe from any thread. No exceptions are thrown
+// (the Wasm build has them off); any input, however broken, gives a document.
+//
+// Sections: UTF-8 · entities · links · the document builder (md4c callbacks) · parse_markdown
+//           · wrap · plain_text
+#include "markdown.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bitset>
+#include <climits>
+#include <md4c.h>
+#include <utility>
+
+#include "palaver/text.hpp"
+
+namespace palaver::web {
+namespace {
+
+// ---- UTF-8 --------------------------------------------------------------------------------
+
+constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
+
+struct decoded {
+  char32_t code_point = 0;
+  std::size_t length = 1;
+};
+
+// The character at s[i]; an ill-formed byte reads as one U+FFFD, so a caller always advances.
+decoded decode_at(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) {
+    return static_cast<char32_t>(static_cast<unsigned char>(s[k]));
+  };
+  switch (palaver::utf8_sequence_length(s, i)) {
+    case 1:
+      return {byte(i), 1};
+    case 2:
+      return {((byte(i) & 0x1F) << 6) | (byte(i + 1) & 0x3F), 2};
+    case 3:
+      return {((byte(i) & 0x0F) << 12) | ((byte(i + 1) & 0x3F) << 6) | (byte(i + 2) & 0x3F), 3};
+    case 4:
+      return {((byte(i) & 0x07) << 18) | ((byte(i + 1) & 0x3F) << 12) |
+                  ((byte(i + 2) & 0x3F) << 6) | (byte(i + 3) & 0x3F),
+              4};
+    default:
+      return {0xFFFD, 1};
+  }
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    out += replacement_character;  // what CommonMark asks for &#0; and for non-characters
+  } else if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+bool is_continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// `text` itself when it is valid UTF-8 (the usual case: no copy), else a copy in `storage` with
+// each ill-formed sequence (a bad byte and the continuation bytes after it) as one U+FFFD. Done
+// once before parsing, so every span, href and code block downstream is valid UTF-8 and the
+// view, the clipboard and the screen-reader mirror never meet a broken byte.
+std::string_view valid_utf8(std::string_view text, std::string& storage) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t n = palaver::utf8_sequence_length(text, i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i == text.size()) return text;
+  storage.reserve(text.size() + 16);
+  storage.assign(text.substr(0, i));
+  while (i < text.size()) {
+    const std::size_t start = i;
+    while (i < text.size()) {
+      const std::size_t n = palaver::utf8_sequence_length(text, i);
+      if (n == 0) break;
+      i += n;
+    }
+    storage.append(text.substr(start, i - start));
+    if (i == text.size()) break;
+    storage += replacement_character;
+    ++i;
+    for (int k = 0; k < 3 && i < text.size() && is_continuation(text[i]); ++k)
+      ++i;
+  }
+  return storage;
+}
+
+// ---- entities -----------------------------------------------------------------------------
+
+struct named_entity {
+  std::string_view name;
+  std::string_view utf8;
+};
+
+// The named entities people (and models) actually write, sorted by name for binary search.
+// HTML5's full list (md4c's entity.c, ~2,100 names) would add about 40 KB to the widget's Wasm for
+// names nobody types; a name not listed here is shown as written, as an unknown name must be.
+constexpr named_entity named_entities[] = {
+    {"AElig", "Æ"},     {"Aacute", "Á"},    {"Agrave", "À"},    {"Auml", "Ä"},
+    {"Ccedil", "Ç"},    {"Dagger", "‡"},    {"Delta", "Δ"},     {"Eacute", "É"},
+    {"Egrave", "È"},    {"Gamma", "Γ"},     {"Lambda", "Λ"},    {"Ntilde", "Ñ"},
+    {"Omega", "Ω"},     {"Oslash", "Ø"},    {"Ouml", "Ö"},      {"Phi", "Φ"},
+    {"Pi", "Π"},        {"Prime", "″"},     {"Psi", "Ψ"},       {"Sigma", "Σ"},
+    {"Theta", "Θ"},     {"Uuml", "Ü"},      {"Xi", "Ξ"},        {"aacute", "á"},
+    {"acirc", "â"},     {"aelig", "æ"},     {"agrave", "à"},    {"alpha", "α"},
+    {"amp", "&"},       {"and", "∧"},       {"apos", "'"},      {"aring", "å"},
+    {"asymp", "≈"},     {"auml", "ä"},      {"bdquo", "„"},     {"beta", "β"},
+    {"bull", "•"},      {"cap", "∩"},       {"ccedil", "ç"},    {"cent", "¢"},
+    {"check", "✓"},     {"chi", "χ"},       {"clubs", "♣"},     {"copy", "©"},
+    {"cup", "∪"},       {"curren", "¤"},    {"dArr", "⇓"},      {"dagger", "†"},
+    {"darr", "↓"},      {"deg", "°"},       {"delta", "δ"},     {"diams", "♦"},
+    {"divide", "÷"},    {"eacute", "é"},    {"ecirc", "ê"},     {"egrave", "è"},
+    {"empty", "∅"},     {"emsp", "\u2003"}, {"ensp", "\u2002"}, {"epsilon", "ε"},
+    {"equiv", "≡"},     {"eta", "η"},       {"euml", "ë"},      {"euro", "€"},
+    {"exist", "∃"},     {"forall", "∀"},    {"frac12", "½"},    {"frac14", "¼"},
+    {"frac34", "¾"},    {"gamma", "γ"},     {"ge", "≥"},        {"gt", ">"},
+    {"hArr", "⇔"},      {"harr", "↔"},      {"hearts", "♥"},    {"hellip", "…"},
+    {"iacute", "í"},    {"iexcl", "¡"},     {"infin", "∞"},     {"iquest", "¿"},
+    {"isin", "∈"},      {"kappa", "κ"},     {"lArr", "⇐"},      {"lambda", "λ"},
+    {"laquo", "«"},     {"larr", "←"},      {"ldquo", "“"},     {"le", "≤"},
+    {"lsaquo", "‹"},    {"lsquo", "‘"},     {"lt", "<"},        {"mdash", "—"},
+    {"micro", "µ"},     {"middot", "·"},    {"minus", "−"},     {"mu", "μ"},
+    {"nabla", "∇"},     {"nbsp", "\u00A0"}, {"ndash", "–"},     {"ne", "≠"},
+    {"ntilde", "ñ"},    {"oacute", "ó"},    {"omega", "ω"},     {"ouml", "ö"},
+    {"para", "¶"},      {"permil", "‰"},    {"phi", "φ"},       {"pi", "π"},
+    {"plusmn", "±"},    {"pound", "£"},     {"prime", "′"},     {"quot", "\""},
+    {"rArr", "⇒"},      {"raquo", "»"},     {"rarr", "→"},      {"rdquo", "”"},
+    {"reg", "®"},       {"rho", "ρ"},       {"rsaquo", "›"},    {"rsquo", "’"},
+    {"sbquo", "‚"},     {"sect", "§"},      {"shy", "\u00AD"},  {"sigma", "σ"},
+    {"spades", "♠"},    {"sum", "∑"},       {"sup2", "²"},      {"sup3", "³"},
+    {"szlig", "ß"},     {"tau", "τ"},       {"theta", "θ"},     {"thinsp", "\u2009"},
+    {"times", "×"},     {"trade", "™"},     {"uArr", "⇑"},      {"uacute", "ú"},
+    {"uarr", "↑"},      {"uuml", "ü"},      {"yen", "¥"},       {"zwj", "\u200D"},
+    {"zwnj", "\u200C"},
+};
+
+constexpr bool entities_sorted() {
+  for (std::size_t i = 1; i < std::size(named_entities); ++i)
+    if (!(named_entities[i - 1].name < named_entities[i].name)) return false;
+  return true;
+}
+static_assert(entities_sorted(), "find_entity searches by halves");
+
+const named_entity* find_entity(std::string_view name) {
+  const auto* end = std::end(named_entities);
+  const auto* it =
+      std::lower_bound(std::begin(named_entities), end, name,
+                       [](const named_entity& e, std::string_view k) { return e.name < k; });
+  return it != end && it->name == name ? it : nullptr;
+}
+
+// md4c hands over anything shaped like an entity ("&name;", "&#123;", "&#x1F600;"); this
+// decodes it, or keeps it as written when the name is unknown.
+void append_entity(std::string& out, std::string_view entity) {
+  if (entity.size() >= 4 && entity[1] == '#') {
+    const bool hex = entity[2] == 'x' || entity[2] == 'X';
+    char32_t value = 0;
+    for (std::size_t i = hex ? 3 : 2; i + 1 < entity.size(); ++i) {
+      const char c = entity[i];
+      unsigned digit = 0;
+      if (c >= '0' && c <= '9') {
+        digit = static_cast<unsigned>(c - '0');
+      } else if (hex && c >= 'a' && c <= 'f') {
+        digit = static_cast<unsigned>(c - 'a' + 10);
+      } else if (hex && c >= 'A' && c <= 'F') {
+        digit = static_cast<unsigned>(c - 'A' + 10);
+      } else {
+        out.append(entity);  // not md4c's shape after all: as written
+        return;
+      }
+      // md4c allows at most 7 digits; the clamp keeps a longer one from overflowing anyway.
+      value = std::min<char32_t>(value * (hex ? 16 : 10) + digit, 0x110000);
+    }
+    append_utf8(out, value);
+    return;
+  }
+  if (entity.size() >= 3 && entity.front() == '&' && entity.back() == ';') {
+    const std::string_view name = entity.substr(1, entity.size() - 2);
+    const named_entity* found = find_entity(name);
+    if (found != nullptr) {
+      out.append(found->utf8);
+      return;
+    }
+  }
+  out.append(entity);
+}
+
+// ---- links --------------------------------------------------------------------------------
+
+// md4c's attribute (a link's destination) with its entities decoded.
+std::string attribute_text(const MD_ATTRIBUTE& attribute) {
+  std::string out;
+  if (attribute.text == nullptr || attribute.size == 0) return out;
+  out.reserve(attribute.size);
+  for (std::size_t k = 0; attribute.substr_offsets[k] < attribute.size; ++k) {
+    const std::string_view piece(attribute.text + attribute.substr_offsets[k],
+                                 attribute.substr_offsets[k + 1] - attribute.substr_offsets[k]);
+    switch (attribute.substr_types[k]) {
+      case MD_TEXT_ENTITY:
+        append_entity(out, piece);
+        break;
+      case MD_TEXT_NULLCHAR:
+        out += replacement_character;
+        break;
+      default:
+        out.append(piece);
+    }
+  }
+  return out;
+}
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+// The widget opens links through JS, so a destination is an allowlist decision: http:, https:
+// and mailto: only. Anything else (javascript:, data:, vbscript:, a relative path that would
+// resolve against the widget's own origin) gives "" and the link shows as plain text. Control
+// characters are refused too: browsers strip them inside schemes ("java\tscript:").
+std::string safe_href(std::string href) {
+  for (const char c : href)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) return {};
+  if (starts_with_ignoring_case(href, "http:") || starts_with_ignoring_case(href, "https:") ||
+      starts_with_ignoring_case(href, "mailto:"))
+    return href;
+  return {};
+}
+
+// ---- the document builder (md4c callbacks) ------------------------------------------------
+
+// Receives md4c's events for one parse and turns them into blocks. Inline text goes to the
+// block `target_` names (or to the open table cell); text that arrives with no target (md4c's
+// tight list items after a nested block) opens a paragraph, so no text is ever dropped.
+class builder {
+ public:
+  document take() && { return std::move(doc_); }
+
+  static int on_enter_block(MD_BLOCKTYPE type, void* detail, void* self) {
+    static_cast<builder*>(self)->enter_block(type, detail);
+    return 0;
+  }
+  static int on_leave_block(MD_BLOCKTYPE type, void*, void* self) {
+    static_cast<builder*>(self)->leave_block(type);
+    return 0;
+  }
+  static int on_enter_span(MD_SPANTYPE type, void* detail, void* self) {
+    static_cast<builder*>(self)->enter_span(type, detail);
+    return 0;
+  }
+  static int on_leave_span(MD_SPANTYPE type, void*, void* self) {
+    static_cast<builder*>(self)->leave_span(type);
+    return 0;
+  }
+  static int on_text(MD_TEXTTYPE type, const MD_CHAR* text, MD_SIZE size, void* self) {
+    static_cast<builder*>(self)->add_text(type, std::string_view(text, size));
+    return 0;
+  }
+
+ private:
+  struct open_list {
+    bool ordered = false;
+    int next_number = 1;
+  };
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+  block& open_block(block_kind kind) {
+    item_waits_for_paragraph_ = false;
+    block& b = doc_.blocks.emplace_back();
+    b.kind = kind;
+    b.depth = static_cast<int>(lists_.size());
+    b.quote_depth = quote_depth_;
+    target_ = doc_.blocks.size() - 1;
+    return b;
+  }
+
+  void enter_block(MD_BLOCKTYPE type, void* detail) {
+    switch (type) {
+      case MD_BLOCK_QUOTE:
+        ++quote_depth_;
+        close_target();
+        break;
+      case MD_BLOCK_UL:
+      case MD_BLOCK_OL: {
+        open_list list;
+        list.ordered = type == MD_BLOCK_OL;
+        if (list.ordered) {
+          // md4c allows 9 digits at most, which an int holds.
+          list.next_number = static_cast<int>(static_cast<MD_BLOCK_OL_DETAIL*>(detail)->start);
+        }
+        lists_.push_back(list);
+        close_target();
+        break;
+      }
+      case MD_BLOCK_LI: {
+        block& item = open_block(block_kind::list_item);
+        if (!lists_.empty() && lists_.back().ordered) {
+          int& next = lists_.back().next_number;
+          item.ordered = true;
+          item.number = next;
+          if (next < INT_MAX) ++next;
+        }
+        // The item's first paragraph (a loose list's <p>) is the item's own text.
+        item_waits_for_paragraph_ = true;
+        break;
+      }
+      case MD_BLOCK_HR:
+        open_block(block_kind::rule);
+        close_target();
+        break;
+      case MD_BLOCK_H:
+        open_block(block_kind::heading).level =
+            static_cast<int>(static_cast<MD_BLOCK_H_DETAIL*>(detail)->level);
+        break;
+      case MD_BLOCK_CODE: {
+        std::string language = attribute_text(static_cast<MD_BLOCK_CODE_DETAIL*>(detail)->lang);
+        open_block(block_kind::code).language = std::move(language);
+        break;
+      }
+      case MD_BLOCK_P:
+        if (item_waits_for_paragraph_ && target_ != none) {
+          item_waits_for_paragraph_ = false;
+        } else {
+          open_block(block_kind::paragraph);
+        }
+        break;
+      case MD_BLOCK_HTML:  // not produced with MD_FLAG_NOHTML; shown as text if it ever is
+        open_block(block_kind::paragraph);
+        break;
+      case MD_BLOCK_TABLE:
+        open_block(block_kind::table);
+        table_ = target_;
+        target_ = none;
+        break;
+      case MD_BLOCK_THEAD:
+        in_table_head_ = true;
+        break;
+      case MD_BLOCK_TBODY:
+        in_table_head_ = false;
+        break;
+      case MD_BLOCK_TR:
+        if (table_ != none) {
+          block& table = doc_.blocks[table_];
+          table.rows.emplace_back();
+          if (in_table_head_) ++table.header_rows;
+        }
+        break;
+      case MD_BLOCK_TH:
+      case MD_BLOCK_TD:
+        if (table_ != none && !doc_.blocks[table_].rows.empty()) {
+          block& table = doc_.blocks[table_];
+          table.rows.back().emplace_back();
+          if (table.rows.size() == 1) {
+            const MD_ALIGN align = static_cast<MD_BLOCK_TD_DETAIL*>(detail)->align;
+            table.align.push_back(align == MD_ALIGN_CENTER  ? cell_align::center
+                                  : align == MD_ALIGN_RIGHT ? cell_align::right
+                                                            : cell_align::left);
+          }
+          in_cell_ = true;
+        }
+        break;
+      default:  // MD_BLOCK_DOC
+        break;
+    }
+  }
+
+  void leave_block(MD_BLOCKTYPE type) {
+    switch (type) {
+      case MD_BLOCK_QUOTE:
+        --quote_depth_;
+        close_target();
+        break;
+      case MD_BLOCK_UL:
+      case MD_BLOCK_OL:
+        if (!lists_.empty()) lists_.pop_back();
+        close_target();
+        break;
+      case MD_BLOCK_CODE:
+        if (target_ != none) {
+          std::string& code = doc_.blocks[target_].code;
+          if (!code.empty() && code.back() == '\n') code.pop_back();
+        }
+        close_target();
+        break;
+      case MD_BLOCK_TABLE:
+        table_ = none;
+        in_cell_ = false;
+        close_target();
+        break;
+      case MD_BLOCK_TH:
+      case MD_BLOCK_TD:
+        in_cell_ = false;
+        break;
+      case MD_BLOCK_LI:
+      case MD_BLOCK_H:
+      case MD_BLOCK_P:
+      case MD_BLOCK_HTML:
+        close_target();
+        break;
+      default:
+        break;
+    }
+  }
+
+  void close_target() {
+    target_ = none;
+    item_waits_for_paragraph_ = false;
+  }
+
+  void enter_span(MD_SPANTYPE type, void* detail) {
+    switch (type) {
+      case MD_SPAN_EM:
+        ++italic_;
+        break;
+      case MD_SPAN_STRONG:
+        ++bold_;
+        break;
+      case MD_SPAN_CODE:
+        ++code_;
+        break;
+      case MD_SPAN_DEL:
+        ++strike_;
+        break;
+      case MD_SPAN_A:
+        hrefs_.push_back(safe_href(attribute_text(static_cast<MD_SPAN_A_DETAIL*>(detail)->href)));
+        break;
+      default:  // an image's alt text comes as ordinary text, which is all we show of it
+        break;
+    }
+  }
+
+  void leave_span(MD_SPANTYPE type) {
+    const auto down = [](int& count) { count = std::max(count - 1, 0); };
+    switch (type) {
+      case MD_SPAN_EM:
+        down(italic_);
+        break;
+      case MD_SPAN_STRONG:
+        down(bold_);
+        break;
+      case MD_SPAN_CODE:
+        down(code_);
+        break;
+      case MD_SPAN_DEL:
+        down(strike_);
+        break;
+      case MD_SPAN_A:
+        if (!hrefs_.empty()) hrefs_.pop_back();
+        break;
+      default:
+        break;
+    }
+  }
+
+  void add_text(MD_TEXTTYPE type, std::string_view text) {
+    if (!in_cell_ && target_ == none) open_block(block_kind::paragraph);
+    if (!in_cell_ && doc_.blocks[target_].kind == block_kind::code) {
+      std::string& code = doc_.blocks[target_].code;
+      if (type == MD_TEXT_NULLCHAR) {
+        code += replacement_character;
+      } else {
+        code.append(text);
+      }
+      return;
+    }
+    std::vector<span>& spans =
+        in_cell_ ? doc_.blocks[table_].rows.back().back() : doc_.blocks[target_].spans;
+    const std::string_view href = hrefs_.empty() ? std::string_view() : hrefs_.back();
+    std::uint8_t style = style_plain;
+    if (bold_ > 0) style |= style_bold;
+    if (italic_ > 0) style |= style_italic;
+    if (code_ > 0) style |= style_code;
+    if (strike_ > 0) style |= style_strike;
+    if (!href.empty()) style |= style_link;
+    // Same look, same target: one span, so the view draws (and wraps) fewer pieces.
+    if (spans.empty() || spans.back().style != style || spans.back().href != href) {
+      span& s = spans.emplace_back();
+      s.style = style;
+      s.href = href;
+    }
+    std::string& out = spans.back().text;
+    switch (type) {
+      case MD_TEXT_NULLCHAR:
+        out += replacement_character;
+        break;
+      case MD_TEXT_BR:
+        out += '\n';
+        break;
+      case MD_TEXT_SOFTBR:
+        out += ' ';
+        break;
+      case MD_TEXT_ENTITY:
+        append_entity(out, text);
+        break;
+      default:
+        out.append(text);
+    }
+  }
+
+  document doc_;
+  std::size_t target_ = none;  // the block receiving inline text
+  std::size_t table_ = none;   // the open table
+  bool in_table_head_ = false;
+  bool in_cell_ = false;
+  bool item_waits_for_paragraph_ = false;
+  int quote_depth_ = 0;
+  std::vector<open_list> lists_;
+  int bold_ = 0, italic_ = 0, code_ = 0, strike_ = 0;  // counts: emphasis can nest in itself
+  std::vector<std::string> hrefs_;  // "" for a link whose destination was refused
+};
+
+}  // namespace
+
+// ---- parse_markdown -----------------------------------------------------------------------
+
+document parse_markdown(std::string_view text) {
+  std::string storage;
+  text = valid_utf8(text, storage);
+  // md4c counts in 32 bits; a reply that long cannot reach the widget (frames are far smaller,
+  // and Wasm's memory is 32-bit too), so a natively parsed giant is parsed in its first 4 GiB.
+  text = text.substr(0, palaver::utf8_prefix_length(text, UINT_MAX));
+
+  MD_PARSER parser{};
+  parser.flags = MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH | MD_FLAG_NOHTML |
+                 MD_FLAG_PERMISSIVEURLAUTOLINKS | MD_FLAG_PERMISSIVEWWWAUTOLINKS |
+                 MD_FLAG_PERMISSIVEEMAILAUTOLINKS;
+  parser.enter_block = &builder::on_enter_block;
+  parser.leave_block = &builder::on_leave_block;
+  parser.enter_span = &builder::on_enter_span;
+  parser.leave_span = &builder::on_leave_span;
+  parser.text = &builder::on_text;
+
+  builder b;
+  if (md_parse(text.data(), static_cast<MD_SIZE>(text.size()), &parser, &b) != 0) {
+    // md4c gives up only when memory runs out: show the reply as it came rather than lose it.
+    document fallback;
+    if (!text.empty()) fallback.blocks.emplace_back().spans.emplace_back().text = text;
+    return fallback;
+  }
+  return std::move(b).take();
+}
+
+// ---- wrap ---------------------------------------------------------------------------------
+
+namespace {
+
+bool in(char32_t cp, char32_t low, char32_t high) {
+  return cp >= low && cp <= high;
+}
+
+// Characters that belong to the one before them (combining marks, variation selectors, emoji
+// modifiers and tags, ZWJ): never a line between them.
+bool extends_previous(char32_t cp) {
+  return in(cp, 0x0300, 0x036F) || in(cp, 0x1AB0, 0x1AFF) || in(cp, 0x1DC0, 0x1DFF) ||
+         in(cp, 0x20D0, 0x20FF) || in(cp, 0xFE20, 0xFE2F) || in(cp, 0xFE00, 0xFE0F) ||
+         cp == 0x200D || in(cp, 0x1F3FB, 0x1F3FF) || in(cp, 0xE0020, 0xE007F) ||
+         in(cp, 0xE0100, 0xE01EF);
+}
+
+bool is_regional_indicator(char32_t cp) {
+  return in(cp, 0x1F1E6, 0x1F1FF);
+}
+
+// Scripts written without spaces (Chinese, Japanese): a line may break between any two of
+// their characters, as browsers do.
+bool is_cjk(char32_t cp) {
+  return in(cp, 0x2E80, 0x303F) || in(cp, 0x3040, 0x33FF) || in(cp, 0x3400, 0x4DBF) ||
+         in(cp, 0x4E00, 0x9FFF) || in(cp, 0xF900, 0xFAFF) || in(cp, 0xFE30, 0xFE4F) ||
+         in(cp, 0xFF00, 0xFF60) || in(cp, 0xFFE0, 0xFFE6) || in(cp, 0x20000, 0x3FFFF);
+}
+
+// Punctuation that must not start a line (、。) or end one (「（).
+bool is_closing(char32_t cp) {
+  switch (cp) {
+    case U'、':
+    case U'。':
+    case U'，':
+    case U'．':
+    case U'：':
+    case U'；':
+    case U'！':
+    case U'？':
+    case U'）':
+    case U'」':
+    case U'』':
+    case U'】':
+    case U'〕':
+    case U'〉':
+    case U'》':
+    case U'〟':
+    case U'・':
+    case U'ー':
+    case ')':
+    case ']':
+    case '}':
+    case '.':
+    case ',':
+    case '!':
+    case '?':
+    case ':':
+    case ';':
+    case '%':
+      return true;
+    default:
+      return false;
+  }
+}
+bool is_opening(char32_t cp) {
+  switch (cp) {
+    case U'（':
+    case U'「':
+    case U'『':
+    case U'【':
+    case U'〔':
+    case U'〈':
+    case U'《':
+    case U'〝':
+    case '(':
+    case '[':
+    case '{':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_dash(char32_t cp) {
+  return cp == '-' || cp == 0x2010 || cp == 0x2013 || cp == 0x2014;
+}
+
+// Greedy line breaking. Text is cut into words (at spaces and newlines, after a dash inside a
+// word, between CJK characters); each word is measured once, piece by piece where it crosses
+// spans. Only a word wider than a whole line is measured character by character, to split it.
+class wrapper {
+ public:
+  wrapper(const std::vector<span>& spans, float max_width, const measure_fn& measure)
+      : spans_(spans), max_width_(max_width), measure_(measure) {
+    lines_.emplace_back();
+  }
+
+  std::vector<line> take() && {
+    for (std::size_t s = 0; s < spans_.size(); ++s)
+      scan(s);
+    end_word();
+    return std::move(lines_);
+  }
+
+ private:
+  struct piece {
+    std::size_t span_index = 0;
+    std::size_t offset = 0;
+    std::size_t length = 0;
+    float width = 0;
+  };
+
+  std::string_view text_of(const piece& p) const {
+    return std::string_view(spans_[p.span_index].text).substr(p.offset, p.length);
+  }
+
+  void scan(std::size_t s) {
+    const std::string_view text = spans_[s].text;
+    std::size_t i = 0;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (c == '\n') {
+        end_word();
+        pending_.clear();  // trailing spaces: nothing to draw
+        pending_width_ = 0;
+        new_line();
+        previous_ = 0;
+        ++i;
+      } else if (c == ' ' || c == '\t') {
+        end_word();
+        std::size_t j = i;
+        bool only_spaces = true;
+        while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) {
+          only_spaces = only_spaces && text[j] == ' ';
+          ++j;
+        }
+        piece p{s, i, j - i, 0};
+        p.width = only_spaces ? static_cast<float>(j - i) * space_width(spans_[s].style)
+                              : measure_(text_of(p), spans_[s].style);
+        pending_.push_back(p);
+        pending_width_ += p.width;
+        previous_ = 0;
+        i = j;
+      } else {
+        const decoded d = decode_at(text, i);
+        if (!word_.empty() && may_break_before(d.code_point)) end_word();
+        if (!word_.empty() && word_.back().span_index == s &&
+            word_.back().offset + word_.back().length == i) {
+          word_.back().length += d.length;
+        } else {
+          word_.push_back({s, i, d.length, 0});
+        }
+        if (!is_dash(d.code_point)) word_has_letters_ = true;
+        previous_ = d.code_point;
+        i += d.length;
+      }
+    }
+  }
+
+  // Between the word's last character (`previous_`) and `next`.
+  bool may_break_before(char32_t next) const {
+    if (extends_previous(next) || previous_ == 0x200D) return false;
+    if (is_dash(previous_)) {
+      // "well-known" may break after its hyphen; "-5" and "--" may not.
+      return word_has_letters_ && !is_dash(next) && !(previous_ == '-' && in(next, '0', '9'));
+    }
+    if (is_opening(previous_) || is_closing(next)) return false;
+    return is_cjk(previous_) || is_cjk(next);
+  }
+
+  float space_width(std::uint8_t style) {
+    if (!space_known_[style]) {
+      space_width_[style] = measure_(" ", style);
+      space_known_[style] = true;
+    }
+    return space_width_[style];
+  }
+
+  void new_line() {
+    lines_.emplace_back();
+    x_ = 0;
+    line_has_word_ = false;
+  }
+
+  void add_run(std::size_t span_index, std::size_t offset, std::size_t length, float width) {
+    line& current = lines_.back();
+    if (!current.runs.empty() && current.runs.back().span_index == span_index &&
+        current.runs.back().offset + current.runs.back().length == offset) {
+      current.runs.back().length += length;
+      current.runs.back().width += width;
+    } else {
+      current.runs.push_back({span_index, offset, length, x_, width});
+    }
+    x_ += width;
+    current.width = x_;
+  }
+
+  void end_word() {
+    if (word_.empty()) return;
+    float width = 0;
+    for (piece& p : word_) {
+      p.width = measure_(text_of(p), spans_[p.span_index].style);
+      width += p.width;
+    }
+    if (!pending_.empty()) {
+      if (x_ + pending_width_ + width <= max_width_) {
+        for (const piece& p : pending_)
+          add_run(p.span_index, p.offset, p.length, p.width);
+      } else if (line_has_word_) {
+        new_line();  // the spaces at the break are dropped
+      }
+      // else: indentation at a line's start that does not fit beside the word: dropped too
+      pending_.clear();
+      pending_width_ = 0;
+    } else if (line_has_word_ && x_ + width > max_width_) {
+      new_line();  // a break after a dash or between CJK characters
+    }
+    if (x_ + width <= max_width_) {
+      for (const piece& p : word_)
+        add_run(p.span_index, p.offset, p.length, p.width);
+    } else {
+      split_word();  // here the line is empty: the word alone is too wide
+    }
+    line_has_word_ = true;
+    word_.clear();
+    word_has_letters_ = false;
+  }
+
+  // Character by character (whole emoji sequences and accented letters, never bytes), at least
+  // one per line, so even a width of zero or less makes progress.
+  void split_word() {
+    for (const piece& p : word_) {
+      const std::string_view text = spans_[p.span_index].text;
+      const std::uint8_t style = spans_[p.span_index].style;
+      const std::size_t end = p.offset + p.length;
+      std::size_t i = p.offset;
+      while (i < end) {
+        const decoded first = decode_at(text, i);
+        std::size_t j = i + first.length;
+        char32_t previous = first.code_point;
+        bool odd_flag = is_regional_indicator(first.code_point);
+        while (j < end) {
+          const decoded next = decode_at(text, j);
+          const bool flag_pair = odd_flag && is_regional_indicator(next.code_point);
+          if (!extends_previous(next.code_point) && previous != 0x200D && !flag_pair) break;
+          odd_flag = !flag_pair && is_regional_indicator(next.code_point);
+          previous = next.code_point;
+          j += next.length;
+        }
+        const float width = measure_(text.substr(i, j - i), style);
+        if (!lines_.back().runs.empty() && x_ + width > max_width_) new_line();
+        add_run(p.span_index, i, j - i, width);
+        i = j;
+      }
+    }
+  }
+
+  const std::vector<span>& spans_;
+  const float max_width_;
+  const measure_fn& measure_;
+  std::vector<line> lines_;
+  float x_ = 0;                 // where the current line ends
+  bool line_has_word_ = false;  // false at a line's start, where spaces are indentation
+  std::vector<piece> word_;     // the word being read, not yet placed
+  bool word_has_letters_ = false;
+  char32_t previous_ = 0;       // the word's last character
+  std::vector<piece> pending_;  // spaces before the word: drawn only if the word fits beside them
+  float pending_width_ = 0;
+  std::array<float, 256> space_width_{};
+  std::bitset<256> space_known_;
+};
+
+}  // namespace
+
+std::vector<line> wrap(const std::vector<span>& spans, float max_width, const measure_fn& measure) {
+  return wrapper(spans, max_width, measure).take();
+}
+
+// ---- plain_text ---------------------------------------------------------------------------
+
+namespace {
+
+// "text (href)", except where the text already says where the link goes (autolinks).
+void append_spans(std::string& out, const std::vector<span>& spans) {
+  for (std::size_t i = 0; i < spans.size();) {
+    const std::string& href = spans[i].href;
+    if (href.empty()) {
+      out += spans[i++].text;
+      continue;
+    }
+    const std::size_t start = out.size();
+    while (i < spans.size() && spans[i].href == href)
+      out += spans[i++].text;
+    const std::string_view shown = std::string_view(out).substr(start);
+    bool says_it = shown == href;
+    for (const std::string_view scheme : {"mailto:", "http://", "https://"})
+      says_it = says_it || (starts_with_ignoring_case(href, scheme) &&
+                            shown == std::string_view(href).substr(scheme.size()));
+    if (!says_it) {
+      out += " (";
+      out += href;
+      out += ')';
+    }
+  }
+}
+
+// `text` with `prefix` before every line but the first, which gets `first`.
+void append_lines(std::string& out, std::string_view text, std::string_view first,
+                  std::string_view prefix) {
+  out += first;
+  std::size_t start = 0;
+  for (std::size_t nl = text.find('\n'); nl != std::string_view::npos;
+       nl = text.find('\n', start)) {
+    out.append(text.substr(start, nl + 1 - start));
+    out += prefix;
+    start = nl + 1;
+  }
+  out.append(text.substr(start));
+}
+
+}  // namespace
+
+std::string plain_text(const document& doc) {
+  std::string out;
+  std::string body;
+  std::string prefix;
+  std::string first;
+  for (std::size_t i = 0; i < doc.blocks.size(); ++i) {
+    const block& b = doc.blocks[i];
+    if (i > 0) {
+      const bool same_list =
+          b.kind == block_kind::list_item && doc.blocks[i - 1].kind == block_kind::list_item;
+      out += same_list ? "\n" : "\n\n";
+    }
+    body.clear();
+    switch (b.kind) {
+      case block_kind::code:
+        body = b.code;
+        break;
+      case block_kind::rule:
+        body = "---";
+        break;
+      case block_kind::table:
+        for (std::size_t r = 0; r < b.rows.size(); ++r) {
+          if (r > 0) body += '\n';
+          for (std::size_t c = 0; c < b.rows[r].size(); ++c) {
+            if (c > 0) body += '\t';
+            append_spans(body, b.rows[r][c]);
+          }
+        }
+        break;
+      default:
+        append_spans(body, b.spans);
+    }
+    prefix.clear();
+    for (int q = 0; q < b.quote_depth; ++q)
+      prefix += "> ";
+    for (int d = 0; d < b.depth; ++d)
+      prefix += "  ";
+    first = prefix;
+    if (b.kind == block_kind::list_item) {
+      first.resize(first.size() - std::min<std::size_t>(first.size(), 2));
+      first += b.ordered ? std::to_string(b.number) + ". " : std::string("• ");
+    }
+    append_lines(out, body, first, prefix);
+  }
+  return out;
+}
+
+}  // namespace palaver::web
