@@ -31,10 +31,12 @@ namespace br = browser;
 
 // ---- constants ----------------------------------------------------------------------------
 
-// Font sizes as CSS means them (the em), like the text field's 15px.
+// The sizes the view draws its faces at (ImGui sizes: the line height, ascent − descent; for
+// Inter 15 is a 12.4px CSS em). Glyphs are crisp when drawn at the size they were rasterised
+// at; other sizes are scaled from these.
 constexpr float text_px = 15;
 constexpr float heading_scale = 1.25f;
-constexpr float mono_px = 13.5f;  // JetBrains Mono looks larger than Inter at the same size
+constexpr float mono_px = 15;
 // Frames drawn after input, so that hover and active states catch up with the pointer.
 constexpr int settle_frames = 3;
 constexpr double animation_interval_ms = 66;  // ~15 fps while the view animates
@@ -80,28 +82,6 @@ enum dom_key : int {
   key_insert = 45,
   key_delete = 46,
 };
-
-// ImGui sizes a font by its line height (hhea ascent − descent), CSS by its em: the line
-// height that makes `em_px` the em of this sfnt file (the em itself when the file is unreadable).
-float line_height_for_em(const std::vector<unsigned char>& font, float em_px) {
-  const auto u16 = [&](std::size_t at) -> unsigned {
-    return at + 2 <= font.size() ? unsigned(font[at]) << 8 | font[at + 1] : 0;
-  };
-  const auto table = [&](const char* tag) -> std::size_t {
-    for (std::size_t i = 0, n = u16(4); i < n; ++i) {
-      const std::size_t entry = 12 + 16 * i;
-      if (entry + 16 <= font.size() && std::equal(tag, tag + 4, font.begin() + entry))
-        return std::size_t(u16(entry + 8)) << 16 | u16(entry + 10);
-    }
-    return 0;
-  };
-  const std::size_t head = table("head"), hhea = table("hhea");
-  const unsigned units_per_em = head ? u16(head + 18) : 0;
-  const int ascent = hhea ? static_cast<std::int16_t>(u16(hhea + 4)) : 0;
-  const int descent = hhea ? static_cast<std::int16_t>(u16(hhea + 6)) : 0;
-  if (units_per_em == 0 || ascent - descent <= 0) return em_px;
-  return em_px * float(ascent - descent) / float(units_per_em);
-}
 
 std::string css_color(ImU32 color) {
   const ImVec4 c = ImGui::ColorConvertU32ToFloat4(color);
@@ -340,8 +320,8 @@ void widget::build_fonts() {
       config.SizePixels = std::round(px * ratio);
       return io.Fonts->AddFontDefault(&config);  // the font could not be fetched: ImGui's own
     }
-    return io.Fonts->AddFontFromMemoryTTF(file.data(), static_cast<int>(file.size()),
-                                          line_height_for_em(file, px) * ratio, &config, ranges);
+    return io.Fonts->AddFontFromMemoryTTF(file.data(), static_cast<int>(file.size()), px * ratio,
+                                          &config, ranges);
   };
   const bool have_bold = !font_files_[static_cast<int>(br::font_face::bold)].empty();
   const br::font_face bold_face = have_bold ? br::font_face::bold : br::font_face::regular;

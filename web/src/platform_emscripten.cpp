@@ -92,11 +92,12 @@ EM_JS(void, js_start, (), {
   canvas.addEventListener("blur", function(e) { send(8, e, 0, 0, 0, 0); });
   window.addEventListener("blur", function(e) { send(8, e, 0, 0, 0, 0); });
 
+  pv.line = function() { return parseFloat(getComputedStyle(field).lineHeight) || 18; };
   pv.measure = function() {
-    var height = field.style.height;
+    var height = field.style.height, style = getComputedStyle(field);
     field.style.height = "0px";
-    var line = parseFloat(getComputedStyle(field).lineHeight) || 20;
-    pv.lines = Math.max(1, Math.min(5, Math.round(field.scrollHeight / line)));
+    var text = field.scrollHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    pv.lines = Math.max(1, Math.min(5, Math.round(text / pv.line())));
     field.style.height = height;
   };
   field.addEventListener("keydown", function(e) {
@@ -263,6 +264,8 @@ EM_JS(void, js_place_field,
   s.top = y + "px";
   s.width = w + "px";
   s.height = h + "px";
+  var line = Module.pv.line(), pad = Math.max(0, (h - line * Math.max(1, Math.floor(h / line))) / 2);
+  s.paddingTop = s.paddingBottom = pad + "px";
   s.color = UTF8ToString(color);
   field.disabled = !enabled;
 });
