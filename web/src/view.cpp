@@ -204,6 +204,11 @@ chat_view::chat_view(view_options opts, fonts faces, palette colors)
 
 chat_view::~chat_view() = default;
 
+void chat_view::set_fonts(fonts faces) {
+  fonts_ = faces;
+  cache_->entries.clear();
+}
+
 // ---- the frame ----------------------------------------------------------------------------
 
 void chat_view::draw(view_model& model, view_services& services, timestamp_ms now) {

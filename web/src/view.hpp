@@ -56,7 +56,9 @@ class chat_view {
   chat_view& operator=(const chat_view&) = delete;
 
   void set_palette(palette colors) { colors_ = colors; }
-  void set_fonts(fonts faces) { fonts_ = faces; }
+  // New faces, or the same ones rasterised again (another pixel ratio): messages are laid out
+  // again with their metrics.
+  void set_fonts(fonts faces);
 
   // Draws one frame over the whole display and applies what the visitor did.
   void draw(view_model& model, view_services& services, timestamp_ms now);
