@@ -49,7 +49,7 @@ endif()
 
 if(PALAVER_ROLE STREQUAL "wasm")
   # Everything in this build ends up downloaded by visitors: optimise for size throughout.
-  add_compile_options(-Os -flto)
+  add_compile_options(-Oz -flto)
   add_link_options(-flto)
 endif()
 

@@ -43,26 +43,30 @@ constexpr double animation_interval_ms = 66;  // ~15 fps while the view animates
 // Finger travel before a touch becomes a scroll rather than a tap, in CSS pixels.
 constexpr float touch_slop_px = 8;
 
-enum timer_slot : int { tick_timer = 0, animation_timer = 1 };
+enum timer_slot : int { tick_timer = 0, animation_timer = 1, handshake_timer = 2 };
+// Framed, the widget waits for the loader's first `open` or `close` (which follows its
+// `identify`, if any) before it connects, so that it authenticates once; a host page that
+// never answers is not waited for longer than this.
+constexpr double handshake_wait_ms = 2000;
 
 // The glyphs the fonts hold: these ranges match the subsets made at build time (the unicodes
-// in web/CMakeLists.txt). Latin, Latin-1, Latin Extended-A/B, Greek, Cyrillic, punctuation.
+// in web/CMakeLists.txt). Latin with Latin-1 and Extended-A, the Extended-B letters of
+// living languages (Romanian, Azerbaijani, Pinyin, …), Greek and Cyrillic without their
+// archaic letters, punctuation, arrows.
 constexpr ImWchar text_ranges[] = {
-    0x0020, 0x007E, 0x00A0, 0x024F, 0x0370, 0x03FF, 0x0400, 0x04FF, 0x2010,
-    0x2027, 0x2030, 0x203A, 0x2190, 0x2193, 0x20AC, 0x20AC, 0x2122, 0x2122,
-    0x2212, 0x2212, 0x25CF, 0x25CF, 0xFFFD, 0xFFFD, 0,
+    0x0020, 0x007E, 0x00A0, 0x017F, 0x018F, 0x018F, 0x0192, 0x0192, 0x01A0, 0x01A1,
+    0x01AF, 0x01B0, 0x01CD, 0x01DC, 0x01E6, 0x01E7, 0x01EA, 0x01EB, 0x01FA, 0x01FF,
+    0x0218, 0x021B, 0x0259, 0x0259, 0x0370, 0x03E1, 0x03F0, 0x03FF, 0x0400, 0x045F,
+    0x048A, 0x04FF, 0x2010, 0x2027, 0x2030, 0x203A, 0x20AC, 0x20AC, 0x2122, 0x2122,
+    0x2190, 0x2193, 0x2212, 0x2212, 0x25CF, 0x25CF, 0xFFFD, 0xFFFD, 0,
 };
-// The bold subset stops at Latin Extended-A; the rest of its text comes from the regular face.
+// The bold subset stops at Latin Extended-A, the mono one adds box drawing; both take the rest
+// of text_ranges from the regular face (a merge adds only the glyphs a face lacks).
 constexpr ImWchar bold_ranges[] = {
     0x0020, 0x007E, 0x00A0, 0x017F, 0x2010, 0x2027, 0x2030, 0x203A, 0x20AC,
     0x20AC, 0x2122, 0x2122, 0x2212, 0x2212, 0xFFFD, 0xFFFD, 0,
 };
 constexpr ImWchar mono_ranges[] = {0x0020, 0x007E, 0x00A0, 0x017F, 0x2500, 0x257F, 0};
-// What a bold or mono face borrows from the regular one (they skip what they hold already).
-constexpr ImWchar borrowed_ranges[] = {
-    0x0180, 0x024F, 0x0370, 0x03FF, 0x0400, 0x04FF, 0x2010, 0x2027, 0x2030, 0x203A, 0x2190,
-    0x2193, 0x20AC, 0x20AC, 0x2122, 0x2122, 0x2212, 0x2212, 0x25CF, 0x25CF, 0,
-};
 
 // DOM keyCodes, which are also the indices of io.KeysDown.
 enum dom_key : int {
@@ -129,6 +133,7 @@ class widget final : public br::browser_events, public view_services {
   void input(const br::input_event& event) override;
   void text_field_changed() override { request_draw(); }
   void text_field_submitted() override;
+  void escape_pressed() override;
   void font_loaded(br::font_face face, std::vector<unsigned char> data) override;
   void socket_opened() override;
   void socket_closed() override;
@@ -178,6 +183,7 @@ class widget final : public br::browser_events, public view_services {
   float fonts_ratio_ = 0;  // the pixel ratio the atlas was built for
   std::array<std::vector<unsigned char>, br::font_face_count> font_files_;
   std::array<bool, br::font_face_count> font_arrived_{};
+  std::vector<float> font_sizes_;  // per entry of the atlas's ConfigData: its size at ratio 1
   fonts faces_;
 
   std::uint64_t drawn_revision_ = 0;
@@ -197,6 +203,7 @@ class widget final : public br::browser_events, public view_services {
   bool field_placed_ = false;  // the view placed the field during this frame
   bool want_focus_ = false;    // focus the field once it is placed (it may be hidden now)
 
+  bool awaiting_host_ = false;  // framed: no connecting before the loader's first open/close
   std::optional<timestamp_ms> scheduled_wakeup_;
   std::string stored_conversation_;
   connection_state shown_connection_ = connection_state::connecting;
@@ -293,6 +300,9 @@ void widget::start() {
     visible_ = true;
     want_focus_ = true;
     model_.set_visible(true);
+  } else {
+    awaiting_host_ = true;
+    br::set_timer(handshake_timer, handshake_wait_ms);
   }
   br::post_ready();
   pump();
@@ -303,42 +313,51 @@ void widget::start() {
 void widget::build_fonts() {
   ImGuiIO& io = ImGui::GetIO();
   const float ratio = pixel_ratio_;
-  io.Fonts->Clear();
-  io.Fonts->Flags |= ImFontAtlasFlags_NoMouseCursors;
   // Rasterised for the device's pixels and drawn at 1/ratio: crisp at any pixel ratio.
-  ImFontConfig base;
-  base.FontDataOwnedByAtlas = false;
-  base.OversampleH = 1;
-  base.OversampleV = 1;
-  base.PixelSnapH = true;
-  const auto add = [&](br::font_face face, float px, const ImWchar* ranges, bool merge) -> ImFont* {
-    std::vector<unsigned char>& file = font_files_[static_cast<int>(face)];
-    ImFontConfig config = base;
-    config.MergeMode = merge;
-    if (file.empty()) {
-      if (merge) return nullptr;
-      config.SizePixels = std::round(px * ratio);
-      return io.Fonts->AddFontDefault(&config);  // the font could not be fetched: ImGui's own
-    }
-    return io.Fonts->AddFontFromMemoryTTF(file.data(), static_cast<int>(file.size()), px * ratio,
-                                          &config, ranges);
-  };
-  const bool have_bold = !font_files_[static_cast<int>(br::font_face::bold)].empty();
-  const br::font_face bold_face = have_bold ? br::font_face::bold : br::font_face::regular;
-  const ImWchar* bold_glyphs = have_bold ? bold_ranges : text_ranges;
-  faces_.regular = add(br::font_face::regular, text_px, text_ranges, false);
-  faces_.bold = add(bold_face, text_px, bold_glyphs, false);
-  add(br::font_face::regular, text_px, borrowed_ranges, true);
-  faces_.heading = add(bold_face, text_px * heading_scale, bold_glyphs, false);
-  add(br::font_face::regular, text_px * heading_scale, borrowed_ranges, true);
-  faces_.mono = add(br::font_face::mono, mono_px, mono_ranges, false);
-  add(br::font_face::regular, mono_px, borrowed_ranges, true);
+  if (font_sizes_.empty()) {
+    io.Fonts->Flags |= ImFontAtlasFlags_NoMouseCursors;
+    ImFontConfig base;
+    base.FontDataOwnedByAtlas = false;
+    base.OversampleH = 1;
+    base.OversampleV = 1;
+    base.PixelSnapH = true;
+    const auto add = [&](br::font_face face, float px, const ImWchar* ranges,
+                         bool merge) -> ImFont* {
+      std::vector<unsigned char>& file = font_files_[static_cast<int>(face)];
+      ImFontConfig config = base;
+      config.MergeMode = merge;
+      if (file.empty() && merge) return nullptr;
+      font_sizes_.push_back(px);
+      if (file.empty()) {
+        config.SizePixels = std::round(px * ratio);
+        return io.Fonts->AddFontDefault(&config);  // the font could not be fetched: ImGui's own
+      }
+      return io.Fonts->AddFontFromMemoryTTF(file.data(), static_cast<int>(file.size()), px * ratio,
+                                            &config, ranges);
+    };
+    const bool have_bold = !font_files_[static_cast<int>(br::font_face::bold)].empty();
+    const br::font_face bold_face = have_bold ? br::font_face::bold : br::font_face::regular;
+    const ImWchar* bold_glyphs = have_bold ? bold_ranges : text_ranges;
+    faces_.regular = add(br::font_face::regular, text_px, text_ranges, false);
+    faces_.bold = add(bold_face, text_px, bold_glyphs, false);
+    add(br::font_face::regular, text_px, text_ranges, true);
+    faces_.heading = add(bold_face, text_px * heading_scale, bold_glyphs, false);
+    add(br::font_face::regular, text_px * heading_scale, text_ranges, true);
+    faces_.mono = add(br::font_face::mono, mono_px, mono_ranges, false);
+    add(br::font_face::regular, mono_px, text_ranges, true);
+    io.FontDefault = faces_.regular;
+  } else {
+    // Another pixel ratio: the same faces at new sizes. The ImFont objects stay (the view's
+    // layouts hold pointers to them); only their glyphs and the texture are made again.
+    for (int i = 0; i < io.Fonts->ConfigData.Size; ++i)
+      io.Fonts->ConfigData[i].SizePixels = font_sizes_[static_cast<std::size_t>(i)] * ratio;
+    io.Fonts->ClearTexData();
+  }
   io.FontGlobalScale = 1.0f / ratio;
-  io.FontDefault = faces_.regular;
   fonts_ratio_ = ratio;
 
   ImGui_ImplOpenGL3_DestroyFontsTexture();
-  ImGui_ImplOpenGL3_CreateFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();  // builds the atlas
   io.Fonts->ClearTexData();  // the GPU has the pixels now; ImGui keeps only the glyph tables
   if (view_) view_->set_fonts(faces_);
 }
@@ -502,6 +521,11 @@ void widget::apply_input() {
         break;
       }
       case kind::pointer_leave:
+        // Not in the frame of a release: the button under the pointer must see it released.
+        if (std::find(button_changed.begin(), button_changed.end(), true) != button_changed.end()) {
+          full = true;
+          continue;
+        }
         if (std::any_of(std::begin(io.MouseDown), std::end(io.MouseDown), [](bool b) { return b; }))
           break;  // captured: a drag goes on outside
         io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
@@ -540,6 +564,12 @@ void widget::apply_input() {
   }
   // Enter presses the focused button too, not only Space (ImGui 1.86 maps Enter to text input).
   if (io.KeysDown[key_enter]) io.NavInputs[ImGuiNavInput_Activate] = 1;
+}
+
+void widget::escape_pressed() {
+  // An open ImGui popup takes Escape for itself.
+  if (ImGui::GetCurrentContext() && ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup)) return;
+  br::post_close();
 }
 
 void widget::text_field_submitted() {
@@ -591,7 +621,7 @@ void widget::carry_out(effect& e) {
 }
 
 void widget::schedule_tick() {
-  const std::optional<timestamp_ms> wakeup = model_.next_wakeup();
+  const std::optional<timestamp_ms> wakeup = awaiting_host_ ? std::nullopt : model_.next_wakeup();
   if (wakeup == scheduled_wakeup_) return;
   scheduled_wakeup_ = wakeup;
   if (wakeup)
@@ -627,6 +657,9 @@ void widget::timer(int slot) {
     pump();
   } else if (slot == animation_timer) {
     request_draw();
+  } else if (slot == handshake_timer && awaiting_host_) {
+    awaiting_host_ = false;
+    pump();
   }
 }
 
@@ -660,6 +693,10 @@ void widget::conversations_listed(std::optional<std::string_view> body) {
 
 void widget::host_message(br::host_command command, std::string_view argument) {
   const timestamp_ms now = br::now_ms();
+  if (command == br::host_command::open || command == br::host_command::close) {
+    awaiting_host_ = false;
+    br::cancel_timer(handshake_timer);
+  }
   switch (command) {
     case br::host_command::open:
       visible_ = true;

@@ -87,6 +87,7 @@ EM_JS(void, js_start, (), {
     var typed = e.key.length === 1 && !e.ctrlKey && !e.metaKey;
     if (typed) send(7, e, 0, 0, 0, e.key.codePointAt(0));
     if (typed || owned.indexOf(e.keyCode) >= 0) e.preventDefault();
+    if (e.keyCode === 27) _palaver_escape();
   });
   canvas.addEventListener("keyup", function(e) { send(6, e, 0, 0, 0, e.keyCode); });
   canvas.addEventListener("blur", function(e) { send(8, e, 0, 0, 0, 0); });
@@ -104,6 +105,8 @@ EM_JS(void, js_start, (), {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
       e.preventDefault();
       _palaver_text_submitted();
+    } else if (e.key === "Escape" && !e.isComposing) {
+      _palaver_escape();
     }
   });
   field.addEventListener("input", function() {
@@ -582,6 +585,10 @@ EMSCRIPTEN_KEEPALIVE void palaver_text_changed() {
 
 EMSCRIPTEN_KEEPALIVE void palaver_text_submitted() {
   events->text_field_submitted();
+}
+
+EMSCRIPTEN_KEEPALIVE void palaver_escape() {
+  events->escape_pressed();
 }
 
 EMSCRIPTEN_KEEPALIVE void palaver_font_loaded(int face, const unsigned char* data, int size) {

@@ -71,6 +71,8 @@ class browser_events {
   // while composing with an IME).
   virtual void text_field_changed() = 0;
   virtual void text_field_submitted() = 0;
+  // Escape in the text field or the canvas: the loader's contract says it closes the panel.
+  virtual void escape_pressed() = 0;
   // A font file arrived (empty: it could not be loaded).
   virtual void font_loaded(font_face face, std::vector<unsigned char> data) = 0;
   virtual void socket_opened() = 0;
