@@ -256,6 +256,22 @@ TEST_F(ViewModel, WhileTheBrowserIsOfflineNothingRetriesUntilItIsBack) {
   EXPECT_EQ(other<open_socket_effect>(vm).size(), 1u);
 }
 
+TEST_F(ViewModel, ASocketThatOutlivesABriefOutageIsOnlineAgainWhenTheBrowserIs) {
+  auto vm = make();
+  connect(vm);
+  sent(vm);
+  vm.browser_online(false, now);
+  EXPECT_EQ(vm.connection(), connection_state::offline);
+  vm.send_text("still there?", now);
+  EXPECT_TRUE(sent(vm).empty());
+  vm.browser_online(true, now + 1000);
+  EXPECT_EQ(vm.connection(), connection_state::online);
+  const auto frames = sent(vm);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(std::get<message_frame>(frames[0]).text, "still there?");
+  EXPECT_TRUE(other<open_socket_effect>(vm).empty());
+}
+
 TEST_F(ViewModel, StopCancelsOnlyWhileAReplyStreams) {
   auto vm = make();
   connect(vm);

@@ -88,6 +88,7 @@ void view_model::authenticate() {
 
 void view_model::socket_closed(timestamp_ms now) {
   socket_open_ = false;
+  authenticated_ = false;
   for (auto& [id, view] : views_) {
     view.subscribed = false;
     view.typing = false;  // a reply still streaming shows again after the resume
@@ -129,6 +130,12 @@ void view_model::browser_online(bool online, timestamp_ms now) {
     connection_ = been_online_ ? connection_state::reconnecting : connection_state::connecting;
     failed_attempts_ = 0;
     reconnect_at_ = now;
+  } else if (socket_open_) {
+    // The socket outlived the outage (a browser can report offline and keep it open).
+    connection_ = authenticated_ ? connection_state::online
+                  : been_online_ ? connection_state::reconnecting
+                                 : connection_state::connecting;
+    flush_pending();  // what the visitor wrote meanwhile
   }
   changed();
 }
@@ -147,6 +154,7 @@ void view_model::identify(std::string token, timestamp_ms now) {
     p.conversation_id.clear();
   if (socket_open_) effects_.push_back(close_socket_effect{});
   socket_open_ = false;
+  authenticated_ = false;
   connection_ = connection_state::connecting;
   been_online_ = false;
   failed_attempts_ = 0;
@@ -226,6 +234,7 @@ void view_model::on_frame(const server_frame& frame, timestamp_ms now) {
 
 void view_model::on_ready(const ready_frame& ready) {
   connection_ = connection_state::online;
+  authenticated_ = true;
   been_online_ = true;
   failed_attempts_ = 0;
   user_ = ready.user;

@@ -195,6 +195,7 @@ class view_model {
   bool token_from_host_ = false;  // identify(): a refused one is not replaced by a visitor
   user_info user_;
   bool socket_open_ = false;
+  bool authenticated_ = false;  // `ready` arrived on the open socket
   bool been_online_ =
       false;  // since the page loaded or identify(): "reconnecting", not "connecting"
   bool auth_refused_ = false;  // the host's token was refused: no reconnecting until identify()
