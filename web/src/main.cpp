@@ -150,6 +150,7 @@ class widget final : public br::browser_events, public view_services {
   std::string input_text() const override { return br::text_field_value(); }
   void clear_input() override { br::clear_text_field(); }
   void focus_input() override { want_focus_ = true; }
+  int input_lines() const override { return br::text_field_lines(); }
   void close_widget() override { br::post_close(); }
 
  private:

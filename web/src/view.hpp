@@ -40,6 +40,8 @@ class view_services {
   virtual std::string input_text() const = 0;
   virtual void clear_input() = 0;
   virtual void focus_input() = 0;
+  // Lines the field's text takes at its width (1 … 5): a view may grow the bar to fit them.
+  virtual int input_lines() const { return 1; }
   virtual void close_widget() = 0;  // the header's close button: tell the host page
 };
 
