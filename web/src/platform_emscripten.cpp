@@ -42,7 +42,8 @@ EM_JS(char*, js_page_param, (const char* name), {
 
 // ---- start-up: the page's listeners -------------------------------------------------------
 
-// Input kinds as input_event::kind numbers them.
+// Every listener of the page. Input goes to _palaver_input with its kind numbered as
+// input_event::kind is (0 pointer_move … 8 blur).
 EM_JS(void, js_start, (), {
   var pv = Module.pv = {timers: {}, raf: 0, nodes: new Map(), lines: 1};
   var canvas = pv.canvas = document.getElementById("palaver-canvas");
@@ -64,6 +65,7 @@ EM_JS(void, js_start, (), {
     };
   }
   canvas.addEventListener("pointerdown", function(e) {
+    // The text field keeps the focus (and a phone its keyboard) while the canvas is clicked.
     e.preventDefault();
     if (canvas.setPointerCapture) canvas.setPointerCapture(e.pointerId);
     pointer(1)(e);
@@ -75,13 +77,20 @@ EM_JS(void, js_start, (), {
     if (e.pointerType !== "touch") pointer(3)(e);
   });
   canvas.addEventListener("wheel", function(e) {
+    // Ctrl+wheel (and a trackpad's pinch) stays the browser's zoom.
+    if (e.ctrlKey) return;
     e.preventDefault();
     var unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? canvas.clientHeight : 1;
     send(4, e, -e.deltaX * unit, -e.deltaY * unit, 0, 0);
   }, {passive: false});
   canvas.addEventListener("contextmenu", function(e) { e.preventDefault(); });
+  // A lost WebGL context (a GPU reset, a phone reclaiming memory) comes back as a fresh page:
+  // the token and the conversation are in storage, and the loader answers a new `ready`.
+  canvas.addEventListener("webglcontextlost", function(e) { e.preventDefault(); });
+  canvas.addEventListener("webglcontextrestored", function() { location.reload(); });
   var owned = [8, 13, 27, 32, 33, 34, 35, 36, 37, 38, 39, 40, 45, 46];
   canvas.addEventListener("keydown", function(e) {
+    // Tab moves the page's focus on: the canvas is no keyboard trap.
     if (e.keyCode === 9) return;
     send(5, e, 0, 0, 0, e.keyCode);
     var typed = e.key.length === 1 && !e.ctrlKey && !e.metaKey;
@@ -123,6 +132,7 @@ EM_JS(void, js_start, (), {
     _palaver_resized(w, h, ratio);
   };
   window.addEventListener("resize", pv.resize);
+  // A window moved to another screen changes the ratio without resizing anything.
   function watchRatio() {
     var query = matchMedia("(resolution: " + (window.devicePixelRatio || 1) + "dppx)");
     query.addEventListener("change", function() {
