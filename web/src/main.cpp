@@ -316,6 +316,7 @@ void widget::build_fonts() {
   const float ratio = pixel_ratio_;
   // Rasterised for the device's pixels and drawn at 1/ratio: crisp at any pixel ratio.
   if (font_sizes_.empty()) {
+    io.Fonts->Clear();  // ImGui's default font, which the renderer's start-up built
     io.Fonts->Flags |= ImFontAtlasFlags_NoMouseCursors;
     ImFontConfig base;
     base.FontDataOwnedByAtlas = false;
@@ -350,6 +351,7 @@ void widget::build_fonts() {
   } else {
     // Another pixel ratio: the same faces at new sizes. The ImFont objects stay (the view's
     // layouts hold pointers to them); only their glyphs and the texture are made again.
+    IM_ASSERT(font_sizes_.size() == static_cast<std::size_t>(io.Fonts->ConfigData.Size));
     for (int i = 0; i < io.Fonts->ConfigData.Size; ++i)
       io.Fonts->ConfigData[i].SizePixels = font_sizes_[static_cast<std::size_t>(i)] * ratio;
     io.Fonts->ClearTexData();
