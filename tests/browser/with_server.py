@@ -2,19 +2,29 @@
 ephemeral port, its own temporary database and config, passes its URL to the command as
 PALAVER_URL, and stops the server afterwards (SIGTERM, then SIGKILL), whatever happens.
 
-    with_server.py <palaver binary> [--config-text TOML] -- <command...>
+    with_server.py <palaver binary> [--reserve NAME=HOST]... [--config TEMPLATE] -- <command...>
 
+--reserve picks a free port on HOST for a server the command itself will run (a proxy, a
+second origin's page) and passes it as PALAVER_<NAME>_PORT; the config TEMPLATE (TOML) may
+name it as {NAME}, so that palaver can list that server's origin before it exists.
 Exits with the command's status (124 when the server does not start in time).
 """
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 
 START_TIMEOUT = 15  # seconds
+
+
+def free_port(host):
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 def main(argv):
@@ -23,9 +33,15 @@ def main(argv):
         return 2
     split = argv.index("--")
     binary, options, command = argv[1], argv[2:split], argv[split + 1:]
-    config_text = ""
-    if options[:1] == ["--config-text"]:
-        config_text = options[1]
+    config_text, ports = "", {}
+    for flag, value in zip(options[::2], options[1::2]):
+        if flag == "--reserve":
+            name, host = value.split("=", 1)
+            ports[name] = free_port(host)
+        elif flag == "--config":
+            with open(value) as f:
+                config_text = f.read()
+    config_text = config_text.format(**ports)
     with tempfile.TemporaryDirectory() as directory:
         config = os.path.join(directory, "palaver.toml")
         with open(config, "w") as f:
@@ -43,6 +59,8 @@ def main(argv):
                 print("palaver did not start: " + line, file=sys.stderr)
                 return 124
             environment = dict(os.environ, PALAVER_URL=match.group(1))
+            for name, port in ports.items():
+                environment[f"PALAVER_{name.upper()}_PORT"] = str(port)
             return subprocess.call(command, env=environment)
         finally:
             server.send_signal(signal.SIGTERM)

@@ -4,21 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "test_message.hpp"
+
 namespace palaver {
 namespace {
 
 using outcome = transcript::outcome;
 
-message make_message(std::string id, role r, std::string text, message_status status, seq_t seq) {
-  message m;
-  m.id = std::move(id);
-  m.conversation_id = "c1";
-  m.author_role = r;
-  m.text = std::move(text);
-  m.status = status;
-  m.seq = seq;
-  return m;
-}
+using test::make_message;
 
 // A stored user message whose text is its id.
 message m(const char* id, seq_t seq) {

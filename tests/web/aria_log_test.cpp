@@ -6,22 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include "../shared/test_message.hpp"
+
 namespace palaver::web {
 namespace {
 
 using kind = log_operation::kind;
 
-message make_message(std::string id, role r, std::string text, message_status status, seq_t seq) {
-  message m;
-  m.id = std::move(id);
-  m.conversation_id = "c1";
-  m.author_role = r;
-  m.text = std::move(text);
-  m.status = status;
-  m.seq = seq;
-  m.created_at = 1000;
-  return m;
-}
+using test::make_message;
 
 class AriaLog : public ::testing::Test {
  protected:

@@ -7,22 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include "../shared/test_message.hpp"
+
 namespace palaver::web {
 namespace {
 
-message make_message(std::string id, role r, std::string text, message_status status, seq_t seq,
-                     std::string client_msg_id = "") {
-  message m;
-  m.id = std::move(id);
-  m.conversation_id = "c1";
-  m.author_role = r;
-  m.text = std::move(text);
-  m.status = status;
-  m.seq = seq;
-  m.created_at = 1000;
-  m.client_msg_id = std::move(client_msg_id);
-  return m;
-}
+using test::make_message;
 
 class ViewModel : public ::testing::Test {
  protected:

@@ -31,12 +31,6 @@ namespace br = browser;
 
 // ---- constants ----------------------------------------------------------------------------
 
-// The sizes the view draws its faces at (ImGui sizes: the line height, ascent − descent; for
-// Inter 15 is a 12.4px CSS em). Glyphs are crisp when drawn at the size they were rasterised
-// at; other sizes are scaled from these.
-constexpr float text_px = 15;
-constexpr float heading_scale = 1.25f;
-constexpr float mono_px = 15;
 // Frames drawn after input, so that hover and active states catch up with the pointer.
 constexpr int settle_frames = 3;
 constexpr double animation_interval_ms = 66;  // ~15 fps while the view animates
@@ -340,13 +334,15 @@ void widget::build_fonts() {
     const bool have_bold = !font_files_[static_cast<int>(br::font_face::bold)].empty();
     const br::font_face bold_face = have_bold ? br::font_face::bold : br::font_face::regular;
     const ImWchar* bold_glyphs = have_bold ? bold_ranges : text_ranges;
-    faces_.regular = add(br::font_face::regular, text_px, text_ranges, false);
-    faces_.bold = add(bold_face, text_px, bold_glyphs, false);
-    add(br::font_face::regular, text_px, text_ranges, true);
-    faces_.heading = add(bold_face, text_px * heading_scale, bold_glyphs, false);
-    add(br::font_face::regular, text_px * heading_scale, text_ranges, true);
-    faces_.mono = add(br::font_face::mono, mono_px, mono_ranges, false);
-    add(br::font_face::regular, mono_px, text_ranges, true);
+    // Each face at the size the view draws it (view.hpp), so no text is scaled.
+    faces_.regular = add(br::font_face::regular, body_size, text_ranges, false);
+    faces_.bold = add(bold_face, body_size, bold_glyphs, false);
+    add(br::font_face::regular, body_size, text_ranges, true);
+    faces_.heading = add(bold_face, heading_size, bold_glyphs, false);
+    add(br::font_face::regular, heading_size, text_ranges, true);
+    faces_.mono = add(br::font_face::mono, code_size, mono_ranges, false);
+    add(br::font_face::regular, code_size, text_ranges, true);
+    faces_.small = add(br::font_face::regular, small_size, text_ranges, false);
     io.FontDefault = faces_.regular;
   } else {
     // Another pixel ratio: the same faces at new sizes. The ImFont objects stay (the view's
@@ -501,7 +497,7 @@ void widget::apply_input() {
   std::array<bool, 512> key_changed{};
   // ImGui's wheel step is five lines of the current font (ImGui::UpdateMouseWheel).
   const float wheel_step =
-      5 * (faces_.regular ? faces_.regular->FontSize * io.FontGlobalScale : text_px);
+      5 * (faces_.regular ? faces_.regular->FontSize * io.FontGlobalScale : body_size);
   bool full = false;  // a button or key changed twice: the rest waits for the next frame
   while (!inputs_.empty() && !full) {
     const br::input_event& e = inputs_.front();

@@ -113,7 +113,7 @@ class layouter {
       case block_kind::heading: {
         const bool big = b.level <= 2;
         y_ = inline_runs(b.spans, x, width, big ? s_.faces.heading : s_.faces.bold,
-                         big ? s_.font_size * 1.25f : s_.font_size, s_.text_color);
+                         big ? heading_size : s_.font_size, s_.text_color);
         break;
       }
       case block_kind::list_item:
@@ -150,16 +150,16 @@ class layouter {
   }
 
   void code_block(const block& b, float x, float width) {
-    const float size = s_.font_size * 0.9f;
-    const float small = s_.font_size * 0.8f;
+    const float size = code_size;
+    const float small = small_size;
     const float top = y_;
     const float header = small * line_spacing + 4;
     // The header row: the language, and a copy button.
     if (!b.language.empty())
       out_.texts.push_back(text_piece{
-          {x + code_padding, top + 4}, s_.faces.regular, small, s_.colors.muted, b.language});
+          {x + code_padding, top + 4}, s_.faces.small, small, s_.colors.muted, b.language});
     const std::string copy_label = "Copy";
-    const float copy_width = measure(s_.faces.regular, small, copy_label);
+    const float copy_width = measure(s_.faces.small, small, copy_label);
     const ImVec2 copy_pos{x + width - code_padding - copy_width, top + 4};
     out_.texts.push_back(text_piece{copy_pos, s_.faces.regular, small, s_.colors.link, copy_label});
     out_.targets.push_back(click_target{

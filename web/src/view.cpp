@@ -18,8 +18,7 @@ namespace {
 
 // ---- constants and small drawing helpers ------------------------------------------------
 
-constexpr float font_size = 15;
-constexpr float small_size = 12.5f;
+constexpr float font_size = body_size;
 constexpr float header_height = 56;
 constexpr float strip_height = 26;
 constexpr float input_bar_height = 64;
@@ -109,6 +108,12 @@ void draw_icon(ImDrawList* list, icon what, ImVec2 center, float size, ImU32 col
   }
 }
 
+// Whether the last item has keyboard focus the visitor can see (ImGui keeps a nav focus on
+// the first item even for mouse users: showing that would look like a stuck hover).
+bool keyboard_focused() {
+  return ImGui::IsItemFocused() && ImGui::GetIO().NavVisible;
+}
+
 // An invisible button at `pos` with a round hover background and an icon on top.
 bool icon_button(const char* id, ImVec2 pos, float side, icon what, ImU32 color, ImU32 hover,
                  float icon_size = 14) {
@@ -116,7 +121,7 @@ bool icon_button(const char* id, ImVec2 pos, float side, icon what, ImU32 color,
   const bool clicked = ImGui::InvisibleButton(id, {side, side});
   ImDrawList* list = ImGui::GetWindowDrawList();
   const ImVec2 center{pos.x + side / 2, pos.y + side / 2};
-  if (ImGui::IsItemHovered() || ImGui::IsItemFocused())
+  if (ImGui::IsItemHovered() || keyboard_focused())
     list->AddCircleFilled(center, side / 2, hover, 24);
   draw_icon(list, what, center, icon_size, color);
   return clicked;
@@ -125,35 +130,26 @@ bool icon_button(const char* id, ImVec2 pos, float side, icon what, ImU32 color,
 // A rounded text button; returns whether it was clicked.
 bool pill_button(const char* id, std::string_view label, ImVec2 pos, ImFont* font, ImU32 text,
                  ImU32 fill, ImU32 border, ImVec2* size_out = nullptr) {
-  const ImVec2 size{text_width(font, font_size - 1, label) + 24, font_size * 2};
+  const ImVec2 size{text_width(font, font_size, label) + 24, font_size * 2};
   if (size_out) *size_out = size;
   ImGui::SetCursorScreenPos(pos);
   const bool clicked = ImGui::InvisibleButton(id, size);
   ImDrawList* list = ImGui::GetWindowDrawList();
-  const bool hot = ImGui::IsItemHovered() || ImGui::IsItemFocused();
+  const bool hot = ImGui::IsItemHovered() || keyboard_focused();
   list->AddRectFilled(pos, {pos.x + size.x, pos.y + size.y}, hot ? with_alpha(fill, 0.8f) : fill,
                       size.y / 2);
   list->AddRect(pos, {pos.x + size.x, pos.y + size.y}, border, size.y / 2);
-  draw_text(list, font, font_size - 1, {pos.x + 12, pos.y + (size.y - font_size) / 2 + 1}, text,
-            label);
+  draw_text(list, font, font_size, {pos.x + 12, pos.y + (size.y - font_size) / 2}, text, label);
   return clicked;
 }
 
-std::string clock_time(timestamp_ms when) {
-  const std::time_t seconds = static_cast<std::time_t>(when / 1000);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[16];
-  std::strftime(text, sizeof text, "%H:%M", &local);
-  return text;
-}
-
-std::string day_and_time(timestamp_ms when) {
+// `when` in the browser's time zone, by strftime `format` ("%H:%M").
+std::string local_time(timestamp_ms when, const char* format) {
   const std::time_t seconds = static_cast<std::time_t>(when / 1000);
   std::tm local{};
   localtime_r(&seconds, &local);
   char text[32];
-  std::strftime(text, sizeof text, "%b %d, %H:%M", &local);
+  std::strftime(text, sizeof text, format, &local);
   return text;
 }
 
@@ -268,12 +264,12 @@ float chat_view::draw_header(view_model& model, view_services& services, float w
   x += button + 6;
   const std::string_view title =
       show_conversations_ ? std::string_view("Conversations") : std::string_view(options_.title);
-  draw_text(list, fonts_.bold, 16, {x, 10}, ink, title);
+  draw_text(list, fonts_.bold, body_size, {x, 8}, ink, title);
   const std::string_view status = connection_label(model.connection());
   const ImU32 dot =
       model.connection() == connection_state::online ? colors_.success : with_alpha(ink, 0.6f);
-  list->AddCircleFilled({x + 4, 38}, 3.5f, dot, 12);
-  draw_text(list, fonts_.regular, small_size, {x + 12, 30}, with_alpha(ink, 0.85f), status);
+  list->AddCircleFilled({x + 4, 39}, 3.5f, dot, 12);
+  draw_text(list, fonts_.small, small_size, {x + 12, 31}, with_alpha(ink, 0.85f), status);
 
   if (icon_button("##close", {width - 10 - button, y}, button, icon::close, ink, hover))
     services.close_widget();
@@ -293,7 +289,7 @@ float chat_view::draw_strip(const view_model& model, float top, float width) {
   const std::string_view text = offline
                                     ? "You are offline. Messages will be sent when you are back."
                                     : connection_label(model.connection());
-  draw_text(list, fonts_.regular, small_size,
+  draw_text(list, fonts_.small, small_size,
             {side_padding, top + (strip_height - small_size) / 2 - 1}, tone, text);
   return top + strip_height;
 }
@@ -324,7 +320,7 @@ void chat_view::draw_conversations(view_model& model, ImVec2 min, ImVec2 max) {
     ImGui::PushID(c.id.c_str());
     ImGui::SetCursorScreenPos({origin.x, y});
     const bool clicked = ImGui::InvisibleButton("##row", {width, row});
-    const bool hot = ImGui::IsItemHovered() || ImGui::IsItemFocused();
+    const bool hot = ImGui::IsItemHovered() || keyboard_focused();
     const bool current = c.id == model.current_conversation_id();
     if (hot || current)
       list->AddRectFilled({origin.x, y}, {origin.x + width, y + row},
@@ -334,8 +330,8 @@ void chat_view::draw_conversations(view_model& model, ImVec2 min, ImVec2 max) {
                        true);
     draw_text(list, fonts_.bold, font_size, {origin.x + side_padding, y + 10}, colors_.text, title);
     list->PopClipRect();
-    draw_text(list, fonts_.regular, small_size, {origin.x + side_padding, y + 32}, colors_.muted,
-              day_and_time(c.updated_at));
+    draw_text(list, fonts_.small, small_size, {origin.x + side_padding, y + 32}, colors_.muted,
+              local_time(c.updated_at, "%b %d, %H:%M"));
     list->AddLine({origin.x + side_padding, y + row - 0.5f}, {origin.x + width, y + row - 0.5f},
                   colors_.border);
     if (clicked) {
@@ -458,7 +454,7 @@ void chat_view::draw_messages(view_model& model, view_services& services, ImVec2
   ImDrawList* list = ImGui::GetWindowDrawList();
   if (rows.empty() && !show_typing) draw_welcome(list, origin, content_width, view_height);
   if (model.loading_older())
-    draw_text(list, fonts_.regular, small_size, {origin.x + side_padding, origin.y - 2},
+    draw_text(list, fonts_.small, small_size, {origin.x + side_padding, origin.y - 2},
               colors_.muted, "Loading earlier messages\xE2\x80\xA6");
 
   // Draw only the rows on screen.
@@ -483,8 +479,8 @@ void chat_view::draw_messages(view_model& model, view_services& services, ImVec2
 
 void chat_view::draw_welcome(ImDrawList* list, ImVec2 origin, float width, float height) {
   const float y = origin.y + height * 0.3f;
-  const float title_width = text_width(fonts_.heading, font_size * 1.25f, options_.title);
-  draw_text(list, fonts_.heading, font_size * 1.25f,
+  const float title_width = text_width(fonts_.heading, heading_size, options_.title);
+  draw_text(list, fonts_.heading, heading_size,
             {origin.x + side_padding + (width - title_width) / 2, y}, colors_.text, options_.title);
   const float welcome_width = text_width(fonts_.regular, font_size, options_.welcome);
   draw_text(list, fonts_.regular, font_size,
@@ -500,7 +496,7 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
   const float left = origin.x + side_padding;
   float y = origin.y + r.top;
   if (r.label_height > 0) {
-    draw_text(list, fonts_.bold, small_size, {left + 4, y}, colors_.muted, m->author);
+    draw_text(list, fonts_.small, small_size, {left + 4, y}, colors_.muted, m->author);
     y += r.label_height;
   }
   const float x = r.mine ? left + width - r.bubble_width : left;
@@ -542,7 +538,7 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
                  : "Waiting for the connection\xE2\x80\xA6";
     }
   } else {
-    meta = clock_time(m->created_at);
+    meta = local_time(m->created_at, "%H:%M");
     switch (m->status) {
       case message_status::cancelled:
         meta += " \xC2\xB7 Stopped";
@@ -560,9 +556,9 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
     if (m->status == message_status::streaming && !model.progress_label().empty())
       meta += " \xC2\xB7 " + model.progress_label();
   }
-  const float meta_width = text_width(fonts_.regular, small_size, meta);
+  const float meta_width = text_width(fonts_.small, small_size, meta);
   const float meta_x = r.mine ? left + width - meta_width - 4 : left + 4;
-  draw_text(list, fonts_.regular, small_size, {meta_x, y + 3}, meta_color, meta);
+  draw_text(list, fonts_.small, small_size, {meta_x, y + 3}, meta_color, meta);
   if (r.pending && r.pending->failed) {
     ImVec2 size;
     if (pill_button("##retry", "Retry", {meta_x - 70, y}, fonts_.regular, colors_.text,
@@ -622,7 +618,7 @@ void chat_view::draw_typing(ImDrawList* list, ImVec2 pos, const view_model& mode
                           with_alpha(colors_.muted, 0.55f + lift / 8), 12);
   }
   if (!model.progress_label().empty())
-    draw_text(list, fonts_.regular, small_size, {pos.x + w + 10, pos.y + (h - small_size) / 2},
+    draw_text(list, fonts_.small, small_size, {pos.x + w + 10, pos.y + (h - small_size) / 2},
               colors_.muted, model.progress_label());
   animating_ = true;
 }
@@ -636,7 +632,7 @@ void chat_view::draw_ask(view_model& model, const ask_frame& ask, ImVec2 pos, fl
   list->PopClipRect();
   ImGui::PushID(ask.request_id.c_str());
   if (ask.choices.empty()) {
-    draw_text(list, fonts_.regular, small_size, {pos.x + 12, pos.y + 40}, colors_.muted,
+    draw_text(list, fonts_.small, small_size, {pos.x + 12, pos.y + 40}, colors_.muted,
               "Type your answer below.");
   } else {
     float x = pos.x + 12;
@@ -682,8 +678,7 @@ void chat_view::draw_banners(view_model& model, ImVec2 pos, float width) {
         model.retry_banner(b.id);
     }
     list->PushClipRect(min, {right - 6, max.y}, true);
-    draw_text(list, fonts_.regular, small_size + 0.5f, {min.x + 12, min.y + 8}, colors_.text,
-              b.text);
+    draw_text(list, fonts_.small, small_size, {min.x + 12, min.y + 8}, colors_.text, b.text);
     list->PopClipRect();
     ImGui::PopID();
     y += 40;
@@ -705,10 +700,11 @@ void chat_view::draw_input(view_model& model, view_services& services, ImVec2 po
                        colors_.text, true);
   const ImVec2 button_pos{pos.x + width - 12 - button, pos.y + (input_bar_height - button) / 2};
   if (model.streaming_reply()) {
-    if (icon_button("##stop", button_pos, button, icon::stop, colors_.on_brand, colors_.brand, 14))
+    list->AddCircleFilled({button_pos.x + button / 2, button_pos.y + button / 2}, button / 2,
+                          colors_.brand, 24);
+    if (icon_button("##stop", button_pos, button, icon::stop, colors_.on_brand,
+                    with_alpha(colors_.on_brand, 0.1f), 14))
       model.stop_reply();
-    list->AddCircle({button_pos.x + button / 2, button_pos.y + button / 2}, button / 2,
-                    colors_.brand, 24, 2);
   } else {
     const bool has_text = !services.input_text().empty();
     const ImU32 fill = has_text ? colors_.brand : colors_.border;

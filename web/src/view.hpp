@@ -19,12 +19,20 @@ namespace palaver::web {
 
 struct layout_style;  // message_layout.hpp
 
+// The sizes the view draws at (ImGui font sizes, i.e. line heights: Inter at 17 is about a
+// 14 px CSS em). The platform rasterises each face at its size, so all text is crisp.
+inline constexpr float body_size = 17;
+inline constexpr float small_size = 13.5f;
+inline constexpr float heading_size = 21;
+inline constexpr float code_size = 15.5f;
+
 // The faces the view draws with; the platform builds them into ImGui's atlas.
 struct fonts {
-  ImFont* regular = nullptr;
-  ImFont* bold = nullptr;     // also headings' face
-  ImFont* heading = nullptr;  // bold, larger
-  ImFont* mono = nullptr;     // code
+  ImFont* regular = nullptr;  // at body_size
+  ImFont* bold = nullptr;     // at body_size
+  ImFont* heading = nullptr;  // bold at heading_size
+  ImFont* mono = nullptr;     // code, at code_size
+  ImFont* small = nullptr;    // regular at small_size: times, statuses, labels
 };
 
 // What the view asks of the page.
