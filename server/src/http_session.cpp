@@ -95,7 +95,9 @@ http::message_generator route(const server_context& context, const request& req)
     res.set(http::field::content_type, metrics::content_type);
     return res;
   }
-  if (const embedded_file* file = find_file(target)) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool demo_page = path == "/" || path == "/protocol.html";
+  if (const embedded_file* file = find_file(target); file && (context.demo_pages || !demo_page)) {
     if (!read) {
       auto res = text_response(req, http::status::method_not_allowed, "use GET\n");
       res.set(http::field::allow, "GET, HEAD");

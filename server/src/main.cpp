@@ -122,6 +122,7 @@ int serve(const config& cfg) {
   auto context = std::make_shared<server_context>();
   context->limits = limits_from(cfg.limits);
   context->messages_per_minute = cfg.limits.messages_per_minute_per_socket;
+  context->demo_pages = cfg.server.demo_page;
   context->sockets_per_identity = cfg.limits.sockets_per_identity;
   context->auth = std::make_shared<const authenticator>(std::move(*auth));
 

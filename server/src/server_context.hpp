@@ -68,6 +68,7 @@ struct server_context {
   std::shared_ptr<metrics> stats;
   store* db = nullptr;  // outlives every connection: main destroys it after the io_context
   boost::asio::any_io_executor executor;  // for timers of work that is no connection's
+  bool demo_pages = true;                 // "/" (the demo product page) and "/protocol.html"
   int messages_per_minute = 20;           // per socket, reported in `ready.limits`
   int sockets_per_identity = 10;
   socket_count sockets;

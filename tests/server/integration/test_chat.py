@@ -583,6 +583,21 @@ class Http(ServerTest):
         self.assertEqual((response.status, body), (200, b"ok\n"))
 
 
+class NoDemoPages(Http):
+    """`demo_page = false`: a production server shows no demo, and still serves the chat."""
+    extra_args = ("--demo-page", "false")
+
+    def test_the_demo_pages_are_gone_and_the_chat_stays(self):
+        for path in ["/", "/protocol.html", "/?x=1"]:
+            self.assertEqual(self.get(path)[0].status, 404, path)
+        for path in ["/palaver.js", "/widget.html", "/healthz"]:
+            self.assertEqual(self.get(path)[0].status, 200, path)
+
+    # The inherited demo page tests do not apply here.
+    test_the_demo_page_is_served_compressed_and_cached = None
+    test_the_protocol_demo_is_served = None
+
+
 class FakeUpstream(http.server.ThreadingHTTPServer):
     """An OpenAI-compatible Chat Completions endpoint on 127.0.0.1 that streams SSE."""
 
