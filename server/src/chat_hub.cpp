@@ -44,8 +44,13 @@ timestamp_ms now_ms() {
       .count();
 }
 
+// The frame's text, shared by every socket it goes to. Encoded into a buffer that keeps its
+// capacity, then copied once at its exact size: two allocations, however the text grows.
 frame_ptr serialize(const server_frame& frame) {
-  return std::make_shared<const std::string>(encode(frame));
+  thread_local std::string scratch;
+  scratch.clear();
+  encode_to(scratch, frame);
+  return std::make_shared<const std::string>(scratch);
 }
 
 error_frame error_for(error_code code, std::string message, std::optional<std::string> ref = {},
@@ -78,7 +83,7 @@ bool admit(std::deque<clock_type::time_point>& recent, int limit, clock_type::ti
 // ---- the agent sink (declared here, defined after the state it feeds) --------------------
 
 // Carries a reply's events onto the hub's strand, for the reply that made them only.
-class chat_hub::sink final : public reply_sink {
+class chat_hub::sink final : public reply_sink, public std::enable_shared_from_this<sink> {
  public:
   sink(std::weak_ptr<chat_hub> hub, std::string conversation_id, std::uint64_t generation)
       : hub_(std::move(hub)),
@@ -112,6 +117,9 @@ struct live_reply {
   std::optional<usage> tokens;
   int unsaved_events = 0;
   clock_type::time_point last_save = clock_type::now();
+  // The `delta` frame, kept: each delta only sets its seq and text, reusing the ids and
+  // the buffers of the last one.
+  server_frame delta_event = delta_frame{};
 };
 
 struct conversation_state {
@@ -200,9 +208,11 @@ struct chat_hub::state {
   seq_t next_seq(conversation_state& c) { return ++c.row.conv.last_seq; }
 
   // Runs `work` now, or after the store results the conversation waits for.
-  void run_or_defer(conversation_state& c, std::function<void()> work) {
+  // (A template: work run at once, the usual case, costs no std::function.)
+  template <class Work>
+  void run_or_defer(conversation_state& c, Work&& work) {
     if (c.busy > 0 || !c.deferred.empty())
-      c.deferred.push_back(std::move(work));
+      c.deferred.emplace_back(std::forward<Work>(work));
     else
       work();
   }
@@ -614,7 +624,11 @@ struct chat_hub::state {
     stats->delta_sent(text.size());
     r.msg.text += text;
     r.msg.seq = next_seq(c);
-    fan_out(c, delta_frame{c.row.conv.id, r.msg.id, r.msg.seq, text}, r.msg.seq);
+    auto& event = std::get<delta_frame>(r.delta_event);
+    if (event.message_id.empty()) event = delta_frame{c.row.conv.id, r.msg.id, 0, {}};
+    event.seq = r.msg.seq;
+    event.text.assign(text);
+    fan_out(c, r.delta_event, r.msg.seq);
     maybe_save(c);
   }
 
@@ -846,15 +860,15 @@ void chat_hub::sink::post(Event&& event) {
   auto hub = hub_.lock();
   if (!hub) return;
   state& s = *hub->state_;
-  s.on_strand([hub, &s, id = conversation_id_, generation = generation_,
-               event = std::forward<Event>(event)]() mutable {
-    auto it = s.conversations.find(id);
+  // The sink itself, not a copy of its conversation id, rides along: no allocation per event.
+  s.on_strand([hub, &s, self = shared_from_this(), event = std::forward<Event>(event)]() mutable {
+    auto it = s.conversations.find(self->conversation_id_);
     if (it == s.conversations.end()) return;
-    s.run_or_defer(it->second, [&s, id, generation, event = std::move(event)]() mutable {
-      auto it = s.conversations.find(id);
+    s.run_or_defer(it->second, [&s, self, event = std::move(event)]() mutable {
+      auto it = s.conversations.find(self->conversation_id_);
       if (it == s.conversations.end()) return;
       conversation_state& c = it->second;
-      if (c.reply && c.reply->generation == generation) event(s, c);
+      if (c.reply && c.reply->generation == self->generation_) event(s, c);
     });
   });
 }
