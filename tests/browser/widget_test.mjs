@@ -1,6 +1,6 @@
 // The widget as a visitor uses it, in headless Chromium against the real server: the demo
-// page, the launcher, a streamed reply in the screen-reader log, stopping a reply, a
-// connection cut in the middle of a reply, a reload, and the loader embedded on a page of
+// page, the launcher, a streamed reply in the screen-reader log, no frames drawn while idle,
+// stopping a reply, a connection cut in the middle of a reply, a reload, and the loader embedded on a page of
 // another origin (127.0.0.2) under a strict Content-Security-Policy. Each scenario saves a
 // screenshot into $PALAVER_SCREENSHOTS.
 //
@@ -145,6 +145,14 @@ try {
           { role: "assistant", text: "You said: Hello there, how are you?" },
         ]), JSON.stringify(entries));
   await shot(page, "1-demo-reply");
+  // Idle costs nothing: with nothing changing, not one frame is drawn.
+  await page.mouse.move(5, 5); // off the widget: no hover to settle
+  await page.waitForTimeout(500);
+  const framesBefore = await frame.locator("html").evaluate(() => window.palaverStats.frames);
+  await page.waitForTimeout(2000);
+  const framesAfter = await frame.locator("html").evaluate(() => window.palaverStats.frames);
+  check("an idle widget draws no frames", framesAfter === framesBefore,
+        `${framesAfter - framesBefore} frames in 2 s`);
 
   // 2. Stop a reply in the middle: it keeps what had streamed, and nothing more comes.
   await say(frame, "/long");
