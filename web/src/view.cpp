@@ -29,6 +29,7 @@ constexpr float bubble_rounding = 14;
 constexpr float message_gap = 14;
 constexpr float meta_height = small_size * 1.6f;
 constexpr float action_size = 26;
+constexpr float ask_height = font_size * 5;  // a question card
 
 enum class icon { menu, plus, close, send, stop, copy, thumb_up, thumb_down, regenerate, back };
 
@@ -420,11 +421,7 @@ void chat_view::draw_messages(view_model& model, view_services& services, ImVec2
   const float typing_top = y;
   if (show_typing) y += font_size * 2.6f + message_gap;
   const float asks_top = y;
-  if (t)
-    for (const ask_frame& a : t->open_asks()) {
-      (void)a;
-      y += font_size * 5 + message_gap;
-    }
+  if (t) y += static_cast<float>(t->open_asks().size()) * (ask_height + message_gap);
   const float total = y;
 
   // Scrolling: follow new content while at the bottom; keep the view still when older
@@ -460,14 +457,14 @@ void chat_view::draw_messages(view_model& model, view_services& services, ImVec2
   // Draw only the rows on screen.
   for (const row& r : rows) {
     if (r.top + r.height < scroll - 50 || r.top > scroll + view_height + 50) continue;
-    draw_row(model, services, r, origin, content_width, r.msg == last_reply, now);
+    draw_row(model, services, r, origin, content_width, r.msg == last_reply);
   }
   if (show_typing) draw_typing(list, {origin.x + side_padding, origin.y + typing_top}, model, now);
   if (t) {
     float ask_y = asks_top;
     for (const ask_frame& a : t->open_asks()) {
       draw_ask(model, a, {origin.x + side_padding, origin.y + ask_y}, content_width);
-      ask_y += font_size * 5 + message_gap;
+      ask_y += ask_height + message_gap;
     }
   }
   ImGui::SetCursorScreenPos({origin.x, origin.y + total});
@@ -489,7 +486,7 @@ void chat_view::draw_welcome(ImDrawList* list, ImVec2 origin, float width, float
 }
 
 void chat_view::draw_row(view_model& model, view_services& services, const row& r, ImVec2 origin,
-                         float width, bool last_reply, timestamp_ms now) {
+                         float width, bool last_reply) {
   ImDrawList* list = ImGui::GetWindowDrawList();
   const message* m = r.msg;
   ImGui::PushID(m ? m->id.c_str() : r.pending->client_msg_id.c_str());
@@ -581,7 +578,6 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
   if (m && m->author_role == role::assistant && m->status != message_status::streaming)
     draw_actions(model, services, *m, {left, y}, last_reply);
   ImGui::PopID();
-  (void)now;
 }
 
 void chat_view::draw_actions(view_model& model, view_services& services, const message& m,
@@ -625,7 +621,7 @@ void chat_view::draw_typing(ImDrawList* list, ImVec2 pos, const view_model& mode
 
 void chat_view::draw_ask(view_model& model, const ask_frame& ask, ImVec2 pos, float width) {
   ImDrawList* list = ImGui::GetWindowDrawList();
-  const float h = font_size * 5;
+  const float h = ask_height;
   list->AddRect(pos, {pos.x + width, pos.y + h}, colors_.brand, 12, 0, 1.5f);
   list->PushClipRect(pos, {pos.x + width - 10, pos.y + h}, true);
   draw_text(list, fonts_.bold, font_size, {pos.x + 12, pos.y + 10}, colors_.text, ask.question);

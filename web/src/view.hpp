@@ -90,7 +90,7 @@ class chat_view {
                      timestamp_ms now);
   void draw_welcome(ImDrawList* list, ImVec2 origin, float width, float height);
   void draw_row(view_model& model, view_services& services, const row& r, ImVec2 origin,
-                float width, bool last_reply, timestamp_ms now);
+                float width, bool last_reply);
   void draw_actions(view_model& model, view_services& services, const message& m, ImVec2 pos,
                     bool last_reply);
   void draw_typing(ImDrawList* list, ImVec2 pos, const view_model& model, timestamp_ms now);
