@@ -49,9 +49,9 @@ class bench_agent final : public agent {
 class bench_client final : public hub_client {
  public:
   explicit bench_client(identity who) : who_(std::move(who)), owner_(owner_id(who_)) {}
-  void deliver(std::shared_ptr<const std::string> frame) override {
+  void deliver(shared_frame frame) override {
     ++frames;
-    if (keep) kept.push_back(*frame);
+    if (keep) kept.emplace_back(frame.text());
   }
   void close_going_away() override {}
   const identity& who() const override { return who_; }
@@ -103,8 +103,8 @@ void delta_fan_out(benchmark::State& state) {
   chat_hub::options opts;
   opts.site_agents["bench"] = {"bench"};
   opts.messages_per_minute_per_socket = opts.messages_per_minute_per_identity = 1'000'000;
-  auto hub = chat_hub::create(io.get_executor(), **db, {{"bench", agent}}, opts,
-                              std::make_shared<metrics>("bench"));
+  auto hub =
+      chat_hub::create(io, **db, {{"bench", agent}}, opts, std::make_shared<metrics>("bench"));
 
   const identity who{"bench", "v_bench", "", true};
   std::vector<std::shared_ptr<bench_client>> clients;
@@ -128,22 +128,37 @@ void delta_fan_out(benchmark::State& state) {
   // Replies of reply_deltas deltas each (~2.4 KB), as a chat has them: the next one starts,
   // outside the measured time and count, when one ends.
   constexpr std::int64_t reply_deltas = 400;
-  std::size_t allocations = 0, asked = 0;
-  std::int64_t sent = 0;
-  const std::size_t frames_before = clients.back()->frames;
-  for (auto _ : state) {
-    const std::size_t start = test::allocations_on_this_thread();
+  std::size_t asked = 0;
+  const auto start_next_reply = [&] {
+    agent->sink().finish(finish_reason::stop, std::nullopt);
+    const std::size_t started = agent->started;
+    hub->handle(clients[0],
+                message_frame{id, "m" + std::to_string(++asked), "again", std::nullopt, {}, {}});
+    return run_until(io, [&] { return agent->started != started; });
+  };
+  const auto one_delta = [&] {
     agent->sink().delta("token ");
     io.poll();
     io.restart();
+  };
+  // Warm-up: the conversation's replay memory fills up and the frame pool reaches the size
+  // a long-running server has; before that, every delta's frame is a new buffer.
+  std::int64_t sent = 0;
+  while (sent < static_cast<std::int64_t>(opts.replay_memory_frames)) {
+    one_delta();
+    if (++sent % reply_deltas == 0 && !start_next_reply())
+      return state.SkipWithError("the next reply did not start");
+  }
+
+  std::size_t allocations = 0;
+  const std::size_t frames_before = clients.back()->frames;
+  for (auto _ : state) {
+    const std::size_t start = test::allocations_on_this_thread();
+    one_delta();
     allocations += test::allocations_on_this_thread() - start;
     if (++sent % reply_deltas == 0) {
       state.PauseTiming();
-      agent->sink().finish(finish_reason::stop, std::nullopt);
-      const std::size_t started = agent->started;
-      hub->handle(clients[0],
-                  message_frame{id, "m" + std::to_string(++asked), "again", std::nullopt, {}, {}});
-      const bool next = run_until(io, [&] { return agent->started != started; });
+      const bool next = start_next_reply();
       state.ResumeTiming();
       if (!next) return state.SkipWithError("the next reply did not start");
     }

@@ -28,11 +28,11 @@ import time
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 WAIT = 15  # seconds any single wait for the server may take
 
-# Counters read from /metrics around each run. A missing one is simply not printed: the
-# socket-write counter exists only once the server counts its socket writes.
+# Counters read from /metrics around each run. A missing one is simply not printed: builds
+# before the coalescing write layer do not count their socket writes.
 FRAMES_SENT = "palaver_frames_sent_total"
 DELTAS_STREAMED = "palaver_tokens_streamed_total"
-WRITES_PATTERN = re.compile(r"^palaver_(ws_|websocket_)?socket_writes_total$")
+SOCKET_WRITES = "palaver_websocket_writes_total"
 
 
 def config_text(args):
@@ -177,9 +177,7 @@ def load_run(server, ws_load, clients, seconds):
     figures["server_wall_seconds"] = wall_after - wall_before
     figures["frames_sent"] = delta.get(FRAMES_SENT, 0.0)
     figures["deltas_streamed"] = delta.get(DELTAS_STREAMED, 0.0)
-    writes = [name for name in after if WRITES_PATTERN.match(name)]
-    figures["socket_writes"] = delta[writes[0]] if writes else None
-    figures["socket_writes_metric"] = writes[0] if writes else None
+    figures["socket_writes"] = delta.get(SOCKET_WRITES)
     return figures
 
 
@@ -245,8 +243,7 @@ def main():
         finally:
             server.stop()
 
-    writes_metric = next((r["socket_writes_metric"] for r in rows if r["socket_writes_metric"]),
-                         None)
+    writes_metric = any(r["socket_writes"] is not None for r in rows)
     print()
     header = (f"{'clients':>7} {'deltas/s':>10} {'frames/s':>10} {'MB/s':>7} {'replies':>8} "
               f"{'rate-lim':>8} {'srv CPU%':>8} {'cli CPU%':>8} {'CPU-us/delta':>12} "
@@ -271,8 +268,7 @@ def main():
     print(f"idle memory: {(rss_idle - rss_before) / args.idle:.0f} bytes of server VmRSS per "
           f"idle authenticated connection ({args.idle} connections)")
     if not writes_metric:
-        print("frames per socket write: not available (no palaver_socket_writes_total in "
-              "/metrics)")
+        print(f"frames per socket write: not available (no {SOCKET_WRITES} in /metrics)")
     print("CPU-us/delta: server utime+stime over the whole ws_load process (connect and drain "
           "included) / palaver_tokens_streamed_total over the same interval")
 

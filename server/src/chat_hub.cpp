@@ -20,6 +20,7 @@
 #include "palaver/codec.hpp"
 #include "palaver/text.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -31,7 +32,6 @@ namespace palaver::server {
 
 namespace asio = boost::asio;
 using clock_type = std::chrono::steady_clock;
-using frame_ptr = std::shared_ptr<const std::string>;
 
 namespace {
 
@@ -42,15 +42,6 @@ timestamp_ms now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The frame's text, shared by every socket it goes to. Encoded into a buffer that keeps its
-// capacity, then copied once at its exact size: two allocations, however the text grows.
-frame_ptr serialize(const server_frame& frame) {
-  thread_local std::string scratch;
-  scratch.clear();
-  encode_to(scratch, frame);
-  return std::make_shared<const std::string>(scratch);
 }
 
 error_frame error_for(error_code code, std::string message, std::optional<std::string> ref = {},
@@ -125,7 +116,7 @@ struct live_reply {
 struct conversation_state {
   conversation_row row;  // row.conv.last_seq is the live seq
   std::vector<std::uint64_t> subscribers;
-  std::deque<std::pair<seq_t, frame_ptr>> recent;  // the latest seq'd frames, for resume
+  std::deque<std::pair<seq_t, shared_frame>> recent;  // the latest seq'd frames, for resume
   std::optional<live_reply> reply;
   bool reply_requested = false;  // a message came while a reply streamed: answer it next
   int busy = 0;
@@ -141,16 +132,18 @@ struct client_entry {
 };
 
 struct chat_hub::state {
-  state(asio::any_io_executor executor, store& db, agent_map agents, options opts,
+  state(asio::io_context& io, store& db, agent_map agents, options opts,
         std::shared_ptr<metrics> stats)
-      : strand(asio::make_strand(executor)),
+      : strand(asio::make_strand(io)),
         db(db),
         stats(std::move(stats)),
         agents(std::move(agents)),
         opts(opts),
         random(std::random_device{}()) {}
 
-  asio::strand<asio::any_io_executor> strand;
+  // Over the io_context's own executor: a strand over any_io_executor allocates on every post
+  // (Boost 1.81 asks the type-erased executor for its blocking property through the heap).
+  asio::strand<asio::io_context::executor_type> strand;
   store& db;
   std::shared_ptr<metrics> stats;
   agent_map agents;
@@ -186,17 +179,17 @@ struct chat_hub::state {
     return id;
   }
 
-  void send(std::uint64_t client_id, frame_ptr frame) {
+  void send(std::uint64_t client_id, shared_frame frame) {
     if (auto it = clients.find(client_id); it != clients.end())
       if (auto client = it->second.client.lock()) client->deliver(std::move(frame));
   }
   void send(const hub_client& client, const server_frame& frame) {
-    send(client.id(), serialize(frame));
+    send(client.id(), shared_frame(frame));
   }
 
   // Sends a frame to every subscriber; a seq'd one is kept for resume from memory.
   void fan_out(conversation_state& c, const server_frame& frame, seq_t seq = 0) {
-    frame_ptr text = serialize(frame);
+    const shared_frame text(frame);
     if (seq > 0) {
       c.recent.emplace_back(seq, text);
       if (c.recent.size() > opts.replay_memory_frames) c.recent.pop_front();
@@ -875,18 +868,15 @@ void chat_hub::sink::post(Event&& event) {
 
 // ---- public functions ---------------------------------------------------------------------
 
-chat_hub::chat_hub(asio::any_io_executor executor, store& db, agent_map agents, options opts,
+chat_hub::chat_hub(asio::io_context& io, store& db, agent_map agents, options opts,
                    std::shared_ptr<metrics> stats)
-    : state_(std::make_unique<state>(std::move(executor), db, std::move(agents), opts,
-                                     std::move(stats))) {}
+    : state_(std::make_unique<state>(io, db, std::move(agents), opts, std::move(stats))) {}
 
 chat_hub::~chat_hub() = default;
 
-std::shared_ptr<chat_hub> chat_hub::create(asio::any_io_executor executor, store& db,
-                                           agent_map agents, options opts,
-                                           std::shared_ptr<metrics> stats) {
-  auto hub = std::make_shared<chat_hub>(std::move(executor), db, std::move(agents), opts,
-                                        std::move(stats));
+std::shared_ptr<chat_hub> chat_hub::create(asio::io_context& io, store& db, agent_map agents,
+                                           options opts, std::shared_ptr<metrics> stats) {
+  auto hub = std::make_shared<chat_hub>(io, db, std::move(agents), opts, std::move(stats));
   hub->state_->hub = hub;
   return hub;
 }

@@ -16,11 +16,15 @@
 
 #include "palaver/frames.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/system/result.hpp>
 
 #include "agent.hpp"
 #include "hub_client.hpp"
+#include "shared_frame.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace palaver::server {
 
@@ -47,10 +51,9 @@ class chat_hub : public std::enable_shared_from_this<chat_hub> {
   using agent_map = std::map<std::string, std::shared_ptr<agent>, std::less<>>;
 
   // The hub's sinks hold it weakly: make it with create().
-  static std::shared_ptr<chat_hub> create(boost::asio::any_io_executor executor, store& db,
-                                          agent_map agents, options opts,
-                                          std::shared_ptr<metrics> stats);
-  chat_hub(boost::asio::any_io_executor executor, store& db, agent_map agents, options opts,
+  static std::shared_ptr<chat_hub> create(boost::asio::io_context& io, store& db, agent_map agents,
+                                          options opts, std::shared_ptr<metrics> stats);
+  chat_hub(boost::asio::io_context& io, store& db, agent_map agents, options opts,
            std::shared_ptr<metrics> stats);
   ~chat_hub();
 

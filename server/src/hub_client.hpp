@@ -9,6 +9,7 @@
 #include <string>
 
 #include "auth.hpp"
+#include "shared_frame.hpp"
 
 namespace palaver::server {
 
@@ -16,7 +17,7 @@ class hub_client {
  public:
   virtual ~hub_client() = default;
   // Queues a frame; never blocks. A socket whose queue grows past its limit is closed.
-  virtual void deliver(std::shared_ptr<const std::string> frame) = 0;
+  virtual void deliver(shared_frame frame) = 0;
   // Sends what is queued, then closes with 1001 (going away): the server is stopping.
   virtual void close_going_away() = 0;
   virtual const identity& who() const = 0;

@@ -140,8 +140,7 @@ int serve(const config& cfg) {
   context->executor = io.get_executor();
   auto agents = make_agents(cfg, io);
   if (!agents) return 1;
-  context->hub =
-      chat_hub::create(io.get_executor(), **db, std::move(*agents), hub_options, context->stats);
+  context->hub = chat_hub::create(io, **db, std::move(*agents), hub_options, context->stats);
 
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(cfg.server.listen, ec);

@@ -160,6 +160,9 @@ void metrics::frame_received() noexcept {
 void metrics::frame_sent() noexcept {
   frames_sent_.fetch_add(1, relaxed);
 }
+void metrics::socket_write() noexcept {
+  socket_writes_.fetch_add(1, relaxed);
+}
 void metrics::message_stored() noexcept {
   messages_.fetch_add(1, relaxed);
 }
@@ -211,6 +214,9 @@ std::string metrics::render(const store_numbers& store) const {
                 "WebSocket frames received from clients.", number(frames_received_.load(relaxed)));
   append_scalar(out, "palaver_frames_sent_total", "counter", "WebSocket frames sent to clients.",
                 number(frames_sent_.load(relaxed)));
+  append_scalar(out, "palaver_websocket_writes_total", "counter",
+                "Writes to WebSocket connections, each carrying one or more frames.",
+                number(socket_writes_.load(relaxed)));
   append_scalar(out, "palaver_messages_total", "counter",
                 "Visitor messages stored (resends not counted).", number(messages_.load(relaxed)));
   append_scalar(out, "palaver_tokens_streamed_total", "counter",

@@ -60,6 +60,9 @@ class metrics {
   // One WebSocket frame in or out, whatever its type (pings and errors included).
   void frame_received() noexcept;
   void frame_sent() noexcept;
+  // One write to a WebSocket's connection, carrying one or more frames: frames sent per write
+  // shows how well a socket's frames coalesce.
+  void socket_write() noexcept;
   // A visitor's message was committed (not a deduplicated resend).
   void message_stored() noexcept;
   // One delta an agent produced, `bytes` of text: once per delta, not per socket it fans
@@ -100,6 +103,7 @@ class metrics {
   counter connections_opened_{0};
   counter frames_received_{0};
   counter frames_sent_{0};
+  counter socket_writes_{0};
   counter messages_{0};
   counter deltas_{0};
   counter delta_bytes_{0};

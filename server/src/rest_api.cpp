@@ -145,12 +145,12 @@ class sync_message final : public hub_client, public std::enable_shared_from_thi
   }
 
   // Called on the hub's strand, in order.
-  void deliver(std::shared_ptr<const std::string> text) override {
-    auto frame = decode_server_frame(*text);
+  void deliver(shared_frame text) override {
+    auto frame = decode_server_frame(text.text());
     if (!frame) return;
     std::lock_guard lock(mutex_);
     if (auto* e = std::get_if<error_frame>(&*frame); e && e->ref == client_msg_id_)
-      return finish_locked({status_for(e->code), *text});
+      return finish_locked({status_for(e->code), std::string(text.text())});
     if (auto* c = std::get_if<conversation_frame>(&*frame)) conversation_id_ = c->conversation.id;
     if (!conversation_id_) return;
     if (!transcript_) transcript_.emplace(*conversation_id_);

@@ -1,23 +1,25 @@
-// The WebSocket session: handshake, auth, frame dispatch, the outgoing queue, pings and the
-// idle timeout. See ws_session.hpp.
+// The WebSocket session: handshake, auth, frame dispatch, the hub's inbox and the writes,
+// pings and the idle timeout. See ws_session.hpp.
 //
 // Sections: the session class · handshake and auth · the timer: auth, pings, idleness ·
 // reading · writing and closing.
 #include "ws_session.hpp"
 
-#include <atomic>
 #include <chrono>
-#include <deque>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "palaver/codec.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "chat_hub.hpp"
+#include "coalescing_stream.hpp"
 #include "hub_client.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
@@ -47,13 +49,8 @@ constexpr std::chrono::seconds close_wait{5};
 // memory back instead of keeping the largest frame's size (up to 64 KiB) for good.
 constexpr std::size_t kept_read_buffer_bytes = 4 * 1024;
 
-// A deque that held more entries than this may keep a grown block map once empty: then it is
-// swapped for a fresh one. Below it, a deque reuses what it has (one block, a small map).
-constexpr std::size_t kept_queue_entries = 128;
-
-std::shared_ptr<const std::string> frame_text(const server_frame& frame) {
-  return std::make_shared<const std::string>(encode(frame));
-}
+// An inbox that held more frames than this gives its memory back once drained.
+constexpr std::size_t kept_inbox_frames = 64;
 
 // ---- the session class ------------------------------------------------------------------
 
@@ -61,7 +58,7 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
  public:
   ws_session(beast::tcp_stream stream, http::request<http::string_body> upgrade,
              std::shared_ptr<server_context> context)
-      : ws_(std::move(stream)),
+      : ws_(std::move(stream), context->stats.get()),
         upgrade_(std::move(upgrade)),
         context_(std::move(context)),
         timer_(ws_.get_executor()),
@@ -71,7 +68,7 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   void run();
 
   // hub_client
-  void deliver(std::shared_ptr<const std::string> frame) override;
+  void deliver(shared_frame frame) override;
   void close_going_away() override {
     asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
       self->close(static_cast<std::uint16_t>(websocket::close_code::going_away),
@@ -91,19 +88,20 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   void on_read(beast::error_code ec);
   void dispatch(client_frame frame);
   bool take_rate_token(clock::time_point now);
-  void count_error(const std::string& frame);
-  void send(const server_frame& frame) { enqueue(frame_text(frame)); }
-  void enqueue(std::shared_ptr<const std::string> frame);
-  void do_write();
-  void on_write(beast::error_code ec);
-  void on_ping(beast::error_code ec);
+  void count_error(std::string_view frame);
+  // Sends a frame of the session's own (the hub's come through deliver()).
+  void send(const server_frame& frame);
+  void drain_inbox();
+  // Adds a frame to the connection's pending bytes; flush() writes them.
+  void append(std::string_view frame);
+  coalescing_stream& out() { return ws_.next_layer(); }
   // Closes after what is queued (flush) or after only the write in flight.
   void close(std::uint16_t code, std::string reason, bool flush = true);
   // Closes the socket without a close frame: for a peer that would never read one.
   void drop();
   void on_closed();
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<coalescing_stream> ws_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> upgrade_;
   std::shared_ptr<server_context> context_;
@@ -118,12 +116,13 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   identity who_;
   std::string owner_;
 
-  std::deque<std::shared_ptr<const std::string>> queue_;
-  std::size_t queued_bytes_ = 0;
-  std::size_t queue_peak_ = 0;  // most entries since the queue was last swapped
-  bool writing_ = false;        // a write, a ping or the close is in flight
-  bool ping_due_ = false;       // goes out before the next queued frame
-  std::optional<websocket::close_reason> pending_close_;
+  // Frames the hub delivered, waiting for the strand: deliver() runs on the hub's thread and
+  // posts one drain for however many frames arrive before it runs.
+  std::mutex inbox_mutex_;
+  std::vector<shared_frame> inbox_;  // guarded by inbox_mutex_
+  bool drain_posted_ = false;        // guarded by inbox_mutex_
+  std::vector<shared_frame> draining_;
+  bool closing_ = false;  // the close handshake began: nothing new goes out
   bool closed_ = false;
 
   double tokens_;  // frames this socket may still send this second (token bucket)
@@ -133,6 +132,7 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
 // ---- handshake and auth -------------------------------------------------------------------
 
 void ws_session::run() {
+  out().set_owner(weak_from_this());
   const session_limits& limits = context_->limits;
   websocket::stream_base::timeout timeouts =
       websocket::stream_base::timeout::suggested(beast::role_type::server);
@@ -209,7 +209,7 @@ void ws_session::on_timer(beast::error_code ec) {
   // Cancelled, or a wait that had already fired when the timer was moved: the newer wait
   // is the one that counts.
   if (ec || closed_ || now < timer_.expiry()) return;
-  if (pending_close_) return drop();  // the close handshake took close_wait
+  if (closing_) return drop();  // the close handshake took close_wait
   if (!authenticated_ && now >= auth_deadline_)
     return close(close_policy, "auth did not arrive in time");
   const session_limits& limits = context_->limits;
@@ -221,8 +221,9 @@ void ws_session::on_timer(beast::error_code ec) {
   }
   auto next_ping = heard_ + limits.ping_interval;
   if (now >= next_ping) {
-    ping_due_ = true;
-    if (!writing_) do_write();
+    out().append_ping();
+    out().flush();
+    context_->stats->frame_sent();
     next_ping = now + limits.ping_interval;
   }
   auto next = std::min(next_ping, heard_ + limits.idle_timeout);
@@ -279,10 +280,10 @@ void ws_session::dispatch(client_frame frame) {
 // Every error sent is counted for /metrics and logged: its code and, for a rejected frame,
 // the field and rule (never a value: no token or message text). Read off the canonical
 // text, where "type" comes first, then "code" and "message".
-void ws_session::count_error(const std::string& frame) {
+void ws_session::count_error(std::string_view frame) {
   constexpr std::string_view prefix = R"({"type":"error","code":")";
   if (!frame.starts_with(prefix)) return;
-  const std::string_view rest = std::string_view(frame).substr(prefix.size());
+  const std::string_view rest = frame.substr(prefix.size());
   const std::string_view name = rest.substr(0, rest.find('"'));
   if (auto code = error_code_from_string(name)) context_->stats->error_sent(*code);
   if (logs(log_level::info))
@@ -301,84 +302,60 @@ bool ws_session::take_rate_token(clock::time_point now) {
 
 // ---- writing and closing -----------------------------------------------------------------
 
-void ws_session::deliver(std::shared_ptr<const std::string> frame) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
-    self->enqueue(std::move(frame));
-  });
+void ws_session::deliver(shared_frame frame) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back(std::move(frame));
+    if (drain_posted_) return;
+    drain_posted_ = true;
+  }
+  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
 }
 
-void ws_session::enqueue(std::shared_ptr<const std::string> frame) {
-  if (closed_ || pending_close_) return;  // closing: nothing new goes out
-  count_error(*frame);
-  queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
-  queue_peak_ = std::max(queue_peak_, queue_.size());
-  // One frame alone may exceed the limit (a big history page): a reader is behind only
-  // when more is waiting.
-  if (queued_bytes_ > context_->limits.outgoing_queue_bytes && queue_.size() > 1) {
+void ws_session::drain_inbox() {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    draining_.swap(inbox_);
+    drain_posted_ = false;
+  }
+  for (const shared_frame& frame : draining_)
+    append(frame.text());
+  if (draining_.capacity() > kept_inbox_frames)
+    std::vector<shared_frame>().swap(draining_);
+  else
+    draining_.clear();
+  out().flush();
+}
+
+void ws_session::send(const server_frame& frame) {
+  append(shared_frame(frame).text());
+  out().flush();
+}
+
+void ws_session::append(std::string_view frame) {
+  if (closed_ || closing_) return;  // closing: nothing new goes out
+  count_error(frame);
+  // One frame alone may exceed the limit (a big history page): a reader is behind only when
+  // more is waiting.
+  const std::size_t backlog = out().backlog();
+  if (backlog > 0 && backlog + frame.size() > context_->limits.outgoing_queue_bytes) {
     // A reader this far behind would grow memory without bound; nobody else waits for it.
     // It does not read, so no close frame would reach it.
     log_line(log_level::info, "socket " + std::to_string(id_) + " closed: too far behind");
     return drop();
   }
-  if (!writing_) do_write();
-}
-
-void ws_session::do_write() {
-  if (ping_due_ && !pending_close_) {
-    ping_due_ = false;
-    writing_ = true;
-    return ws_.async_ping({},
-                          [self = shared_from_this()](beast::error_code ec) { self->on_ping(ec); });
-  }
-  if (queue_.empty() && pending_close_) {
-    writing_ = true;
-    return ws_.async_close(*pending_close_,
-                           [self = shared_from_this()](beast::error_code) { self->on_closed(); });
-  }
-  if (queue_.empty()) {
-    writing_ = false;
-    return;
-  }
-  writing_ = true;
-  ws_.text(true);
-  // The handler owns the frame: on_closed() may empty the queue while the write runs.
-  auto frame = queue_.front();
-  ws_.async_write(asio::buffer(*frame),
-                  [self = shared_from_this(), frame](beast::error_code ec, std::size_t) {
-                    self->on_write(ec);
-                  });
-}
-
-void ws_session::on_write(beast::error_code ec) {
-  if (ec || closed_) return on_closed();
+  out().append_text(frame);
   context_->stats->frame_sent();
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
-  if (queue_.empty() && queue_peak_ > kept_queue_entries) {
-    std::deque<std::shared_ptr<const std::string>>().swap(queue_);
-    queue_peak_ = 0;
-  }
-  do_write();
-}
-
-void ws_session::on_ping(beast::error_code ec) {
-  if (ec || closed_) return on_closed();
-  do_write();
 }
 
 void ws_session::close(std::uint16_t code, std::string reason, bool flush) {
-  if (closed_ || pending_close_) return;
-  pending_close_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-  if (!flush) {
-    // Keep only a write in flight: it must complete before the close frame.
-    while (queue_.size() > (writing_ ? 1u : 0u)) {
-      queued_bytes_ -= queue_.back()->size();
-      queue_.pop_back();
-    }
-  }
-  if (accepted_) arm_timer(clock::now() + close_wait);
-  if (!writing_) do_write();
+  if (closed_ || closing_) return;
+  if (!accepted_) return drop();
+  closing_ = true;
+  if (!flush) out().discard_pending();  // what is being written still goes first
+  arm_timer(clock::now() + close_wait);
+  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                  [self = shared_from_this()](beast::error_code) { self->on_closed(); });
 }
 
 void ws_session::drop() {
@@ -392,7 +369,6 @@ void ws_session::on_closed() {
   closed_ = true;
   if (accepted_) context_->stats->connection_closed();
   timer_.cancel();
-  queue_.clear();
   if (authenticated_) {
     context_->sockets.remove(owner_);
     context_->hub->disconnect(id_);

@@ -1,7 +1,8 @@
 // One WebSocket connection at /ws: the handshake, `auth` within its deadline, then frames
-// to and from the chat hub, with a bounded outgoing queue and at most one write in flight;
-// pings a quiet peer and closes a silent one. All its state lives on its connection's
-// strand; deliver() may be called from any thread.
+// to and from the chat hub; pings a quiet peer and closes a silent one. Outgoing frames go
+// through a coalescing_stream: the frames that arrive while a write is in flight leave
+// together in the next one, and a reader whose backlog passes the limit is dropped. All its
+// state lives on its connection's strand; deliver() may be called from any thread.
 #pragma once
 
 #include <memory>

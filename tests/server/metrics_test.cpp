@@ -224,6 +224,7 @@ TEST(Metrics, FreshRegistryRendersEveryFamilyWithHelpTypeAndZeros) {
       {"palaver_websocket_connections_opened_total", "counter"},
       {"palaver_frames_received_total", "counter"},
       {"palaver_frames_sent_total", "counter"},
+      {"palaver_websocket_writes_total", "counter"},
       {"palaver_messages_total", "counter"},
       {"palaver_tokens_streamed_total", "counter"},
       {"palaver_streamed_bytes_total", "counter"},
@@ -258,6 +259,8 @@ TEST(Metrics, CountersEqualWhatWasRecorded) {
     m.frame_received();
   for (int i = 0; i < 9; ++i)
     m.frame_sent();
+  for (int i = 0; i < 2; ++i)
+    m.socket_write();
   for (int i = 0; i < 3; ++i)
     m.message_stored();
   m.delta_sent(5);
@@ -267,6 +270,7 @@ TEST(Metrics, CountersEqualWhatWasRecorded) {
   const exposition e = render(m);
   EXPECT_EQ(e.count("palaver_frames_received_total"), 7u);
   EXPECT_EQ(e.count("palaver_frames_sent_total"), 9u);
+  EXPECT_EQ(e.count("palaver_websocket_writes_total"), 2u);
   EXPECT_EQ(e.count("palaver_messages_total"), 3u);
   EXPECT_EQ(e.count("palaver_tokens_streamed_total"), 3u);
   EXPECT_EQ(e.count("palaver_streamed_bytes_total"), 1'005u);
