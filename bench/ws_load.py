@@ -51,6 +51,9 @@ frames_per_second_per_socket = 10000
 sockets_per_identity = 1000
 # Replies stream faster than a loaded socket drains them: no socket is dropped for it here.
 outgoing_queue_bytes = 268435456
+# A quiet socket gives its write buffers back at its timer's first tick (a ping interval):
+# short here, so the idle figure is taken after it.
+ping_interval_seconds = 1
 
 [[agent]]
 name = "echo"
@@ -62,7 +65,7 @@ words_per_second = {args.words_per_second}
 class Server:
     """One palaver process on an ephemeral port of 127.0.0.1."""
 
-    def __init__(self, binary, directory, config):
+    def __init__(self, binary, directory, config, preload=None):
         self.directory = directory
         self.config = os.path.join(directory, "palaver.toml")
         with open(self.config, "w") as f:
@@ -70,13 +73,14 @@ class Server:
         self.log = os.path.join(directory, "palaver.log")
         self.args = [binary, "serve", "--config", self.config,
                      "--database", os.path.join(directory, "palaver.db")]
+        self.env = dict(os.environ, LD_PRELOAD=os.path.abspath(preload)) if preload else None
         self.process = None
         self.port = None
 
     def start(self):
         with open(self.log, "a") as log:  # a file, not a pipe: a full pipe would block it
             self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=log,
-                                            text=True)
+                                            text=True, env=self.env)
         line = self.process.stdout.readline()  # "palaver listening on http://127.0.0.1:PORT/"
         match = re.search(r":(\d+)/", line)
         if not match:
@@ -145,6 +149,22 @@ class Server:
                 self.process.wait()
         self.process.stdout.close()
 
+    def allocations(self):
+        """The server's heap allocations so far, from the preloaded alloc_count (SIGUSR2)."""
+        reported = self.logged_lines("alloc_count ")
+        self.process.send_signal(signal.SIGUSR2)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            lines = self.logged_lines("alloc_count ")
+            if len(lines) > len(reported):
+                return int(lines[-1].split()[1])
+            time.sleep(0.01)
+        raise RuntimeError("alloc_count did not answer SIGUSR2: is it preloaded?")
+
+    def logged_lines(self, prefix):
+        with open(self.log) as f:
+            return [line for line in f if line.startswith(prefix)]
+
     def logged(self):
         try:
             with open(self.log) as f:
@@ -162,11 +182,13 @@ def result_of(output):
 
 def load_run(server, ws_load, clients, seconds):
     """One timed run; returns ws_load's figures plus the server's, over the same interval."""
+    allocations_before = server.allocations() if server.env else None
     before, cpu_before, wall_before = server.metrics(), server.cpu_seconds(), time.monotonic()
     run = subprocess.run([ws_load, "--port", str(server.port), "--clients", str(clients),
                           "--seconds", str(seconds)],
                          capture_output=True, text=True, timeout=seconds + 90)
     wall_after, cpu_after, after = time.monotonic(), server.cpu_seconds(), server.metrics()
+    allocations_after = server.allocations() if server.env else None
     sys.stdout.write(run.stdout.splitlines()[0] + "\n" if run.stdout else "")
     if run.returncode != 0:
         raise RuntimeError(f"ws_load --clients {clients} failed ({run.returncode}):\n"
@@ -178,6 +200,8 @@ def load_run(server, ws_load, clients, seconds):
     figures["frames_sent"] = delta.get(FRAMES_SENT, 0.0)
     figures["deltas_streamed"] = delta.get(DELTAS_STREAMED, 0.0)
     figures["socket_writes"] = delta.get(SOCKET_WRITES)
+    figures["allocations"] = (allocations_after - allocations_before
+                              if allocations_before is not None else None)
     return figures
 
 
@@ -192,7 +216,9 @@ def idle_run(server, ws_load, count):
             if not line.startswith("idle:"):
                 process.wait(WAIT)
                 raise RuntimeError(f"ws_load --idle {n} failed:\n{line}{process.stderr.read()}")
-            time.sleep(0.5)  # let the server settle (its store writes each visitor)
+            # Let the server settle: its store writes each visitor, and each socket's timer
+            # ticks once (ping_interval_seconds).
+            time.sleep(1.5)
             rss = server.rss_bytes()
         finally:
             if process.poll() is None:
@@ -224,11 +250,14 @@ def main():
                         help="the server's I/O threads (1: on 2 cores, the other is the client's)")
     parser.add_argument("--words-per-second", type=int, default=0,
                         help="echo agent speed; 0 streams each word as soon as it can (0)")
+    parser.add_argument("--count-allocations", metavar="LIB",
+                        help="preload this alloc_count library (build/bench/liballoc_count.so) "
+                             "into the server and print its heap allocations per delta")
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",") if c]
 
     with tempfile.TemporaryDirectory(prefix="palaver-ws-load-") as directory:
-        server = Server(args.palaver, directory, config_text(args))
+        server = Server(args.palaver, directory, config_text(args), args.count_allocations)
         try:
             server.start()
             print(f"palaver pid {server.process.pid} on 127.0.0.1:{server.port}, "
@@ -250,6 +279,8 @@ def main():
               f"{'frames sent':>11}")
     if writes_metric:
         header += f" {'writes':>10} {'frames/write':>12}"
+    if args.count_allocations:
+        header += f" {'allocs/delta':>12}"
     print(header)
     for r in rows:
         streamed = r["deltas_streamed"] or r["deltas"]
@@ -263,6 +294,8 @@ def main():
         if writes_metric:
             writes = r["socket_writes"] or 0
             line += f" {writes:>10.0f} {r['frames_sent'] / writes if writes else 0:>12.2f}"
+        if args.count_allocations:
+            line += f" {r['allocations'] / streamed if streamed else 0:>12.2f}"
         print(line)
     print()
     print(f"idle memory: {(rss_idle - rss_before) / args.idle:.0f} bytes of server VmRSS per "
@@ -271,6 +304,9 @@ def main():
         print(f"frames per socket write: not available (no {SOCKET_WRITES} in /metrics)")
     print("CPU-us/delta: server utime+stime over the whole ws_load process (connect and drain "
           "included) / palaver_tokens_streamed_total over the same interval")
+    if args.count_allocations:
+        print("allocs/delta: the server's heap allocations (every thread) over the same "
+              "interval / palaver_tokens_streamed_total")
 
 
 if __name__ == "__main__":

@@ -60,10 +60,16 @@ std::string title_from(std::string_view text) {
   return title;
 }
 
+// The times of recent messages, oldest first. A vector, not a deque: an empty one allocates
+// nothing, and every connected socket has one.
+using message_times = std::vector<clock_type::time_point>;
+
 // True when fewer than `limit` entries fall in the last minute; records this one if so.
-bool admit(std::deque<clock_type::time_point>& recent, int limit, clock_type::time_point now) {
-  while (!recent.empty() && now - recent.front() > std::chrono::minutes(1))
-    recent.pop_front();
+bool admit(message_times& recent, int limit, clock_type::time_point now) {
+  const auto expired = std::find_if(recent.begin(), recent.end(), [&](clock_type::time_point t) {
+    return now - t <= std::chrono::minutes(1);
+  });
+  recent.erase(recent.begin(), expired);
   if (static_cast<int>(recent.size()) >= limit) return false;
   recent.push_back(now);
   return true;
@@ -128,7 +134,7 @@ struct conversation_state {
 
 struct client_entry {
   std::weak_ptr<hub_client> client;
-  std::deque<clock_type::time_point> recent_messages;
+  message_times recent_messages;
 };
 
 struct chat_hub::state {
@@ -154,7 +160,7 @@ struct chat_hub::state {
   bool shutting_down = false;
 
   std::unordered_map<std::uint64_t, client_entry> clients;
-  std::unordered_map<std::string, std::deque<clock_type::time_point>> identity_messages;
+  std::unordered_map<std::string, message_times> identity_messages;
   std::unordered_map<std::string, conversation_state> conversations;
   std::unordered_map<std::string, std::vector<std::function<void(conversation_state*)>>> loading;
 

@@ -50,7 +50,7 @@ void coalescing_stream::flush() {
   in_flight_ = true;
   if (stats_) stats_->socket_write();
   boost::asio::async_write(
-      next_.socket(), boost::asio::buffer(writing_),
+      next_, boost::asio::buffer(writing_),
       [this, owner = std::move(owner)](error_code ec, std::size_t) { on_written(ec); });
 }
 
@@ -65,6 +65,12 @@ void coalescing_stream::on_written(error_code ec) {
   if (!pending_.empty()) return flush();
   release_if_large(pending_);
   teardown_when_written();
+}
+
+void coalescing_stream::release_idle_buffers() {
+  if (in_flight_ || !pending_.empty()) return;
+  std::string().swap(pending_);
+  std::string().swap(writing_);
 }
 
 void coalescing_stream::teardown_when_written() {

@@ -4,7 +4,8 @@
 // once per socket and never through a write operation of Beast's. A burst of deltas for one
 // socket therefore costs one syscall. Beast's own writes (the 101 response, pongs, the close
 // frame) pass through async_write_some and join the same byte stream in order.
-// Reads go straight to the connection.
+// Reads go straight to the socket: a plain one, with no timers of its own (the session keeps
+// the time), so an idle connection holds as little as its pending read needs.
 // Not thread-safe: only the connection's strand may touch it.
 #pragma once
 
@@ -17,11 +18,11 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/role.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
 namespace palaver::server {
@@ -30,7 +31,7 @@ class metrics;
 
 class coalescing_stream {
  public:
-  using next_layer_type = boost::beast::tcp_stream;
+  using next_layer_type = boost::asio::ip::tcp::socket;
   using executor_type = next_layer_type::executor_type;
   using error_code = boost::system::error_code;
 
@@ -57,10 +58,14 @@ class coalescing_stream {
   // Forgets what is pending and not yet being written (a close that does not flush).
   void discard_pending() { pending_.clear(); }
 
+  // Gives the buffers' memory back if nothing is pending or being written: for a socket that
+  // went quiet (a streaming one keeps its buffers, so its writes allocate nothing).
+  void release_idle_buffers();
+
   // Bytes appended and not yet confirmed written: the socket's backlog.
   std::size_t backlog() const noexcept { return pending_.size() + writing_.size(); }
 
-  // AsyncReadStream: straight to the connection.
+  // AsyncReadStream: straight to the socket.
   template <class MutableBuffers, class ReadHandler>
   auto async_read_some(const MutableBuffers& buffers, ReadHandler&& handler) {
     return next_.async_read_some(buffers, std::forward<ReadHandler>(handler));
@@ -91,7 +96,7 @@ class coalescing_stream {
   friend void async_teardown(boost::beast::role_type role, coalescing_stream& stream,
                              TeardownHandler&& handler) {
     stream.teardown_ = [&stream, role, handler = std::forward<TeardownHandler>(handler)]() mutable {
-      boost::beast::websocket::async_teardown(role, stream.next_.socket(), std::move(handler));
+      boost::beast::websocket::async_teardown(role, stream.next_, std::move(handler));
     };
     stream.teardown_when_written();
   }

@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -71,9 +72,9 @@ std::vector<std::string> tokens_of(const std::string& text) {
 // Plays one script: one progress step or word per tick, then buttons, ask and the finish.
 class echo_reply final : public reply_handle, public std::enable_shared_from_this<echo_reply> {
  public:
-  echo_reply(asio::any_io_executor executor, echo_agent::script script,
-             std::shared_ptr<reply_sink> sink, std::chrono::nanoseconds tick)
-      : strand_(asio::make_strand(executor)),
+  echo_reply(asio::io_context& io, echo_agent::script script, std::shared_ptr<reply_sink> sink,
+             std::chrono::nanoseconds tick)
+      : strand_(asio::make_strand(io)),
         timer_(strand_),
         script_(std::move(script)),
         tokens_(tokens_of(script_.text)),
@@ -127,7 +128,9 @@ class echo_reply final : public reply_handle, public std::enable_shared_from_thi
     sink_->finish(reason, usage{0, words, words}, code, std::move(message));
   }
 
-  asio::strand<asio::any_io_executor> strand_;
+  // Over the io_context's own executor: one over any_io_executor allocates on every wait and
+  // post (Boost 1.81 asks the type-erased executor for its blocking property on the heap).
+  asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
   echo_agent::script script_;
   std::vector<std::string> tokens_;
@@ -140,8 +143,7 @@ class echo_reply final : public reply_handle, public std::enable_shared_from_thi
 
 }  // namespace
 
-echo_agent::echo_agent(asio::any_io_executor executor, options opts)
-    : executor_(std::move(executor)), options_(std::move(opts)) {}
+echo_agent::echo_agent(asio::io_context& io, options opts) : io_(io), options_(std::move(opts)) {}
 
 echo_agent::script echo_agent::script_for(std::string_view text) {
   script s;
@@ -186,7 +188,7 @@ std::shared_ptr<reply_handle> echo_agent::start(reply_request request,
                         ? std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::duration<double>(1.0 / options_.words_per_second))
                         : std::chrono::nanoseconds(0);
-  auto reply = std::make_shared<echo_reply>(executor_, script_for(said), std::move(sink), tick);
+  auto reply = std::make_shared<echo_reply>(io_, script_for(said), std::move(sink), tick);
   reply->begin();
   return reply;
 }

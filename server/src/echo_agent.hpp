@@ -1,12 +1,14 @@
 // The built-in `echo` agent: deterministic replies streamed word by word at a set rate, with
 // commands that exercise every frame a reply can produce (progress, ask, buttons, an error,
 // a long markdown reply). The demo and the tests use it. Thread-safe: start() and cancel()
-// may be called from any thread; each reply runs on its own strand of the given executor.
+// may be called from any thread; each reply runs on its own strand of the given io_context.
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
-
 #include "agent.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace palaver::server {
 
@@ -17,7 +19,7 @@ class echo_agent final : public agent {
     double words_per_second = 20;
   };
 
-  echo_agent(boost::asio::any_io_executor executor, options opts);
+  echo_agent(boost::asio::io_context& io, options opts);
 
   std::string_view name() const override { return options_.name; }
   std::shared_ptr<reply_handle> start(reply_request request,
@@ -35,7 +37,7 @@ class echo_agent final : public agent {
   static script script_for(std::string_view text);
 
  private:
-  boost::asio::any_io_executor executor_;
+  boost::asio::io_context& io_;
   options options_;
 };
 

@@ -85,8 +85,7 @@ std::optional<chat_hub::agent_map> make_agents(const config& cfg, asio::io_conte
   for (const agent_config& a : cfg.agents) {
     if (const auto* echo = std::get_if<echo_agent_config>(&a.backend)) {
       agents[a.name] = std::make_shared<echo_agent>(
-          io.get_executor(),
-          echo_agent::options{a.name, static_cast<double>(echo->words_per_second)});
+          io, echo_agent::options{a.name, static_cast<double>(echo->words_per_second)});
       continue;
     }
     const auto options = openai_options(a.name, std::get<openai_agent_config>(a.backend));

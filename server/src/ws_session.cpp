@@ -5,6 +5,7 @@
 // reading · writing and closing.
 #include "ws_session.hpp"
 
+#include <array>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -45,9 +46,11 @@ constexpr std::uint16_t close_auth_failed = 4001;
 // nothing would otherwise hold it for Beast's handshake timeout.
 constexpr std::chrono::seconds close_wait{5};
 
-// Idle sockets should be small: after a frame larger than this, the read buffer gives its
-// memory back instead of keeping the largest frame's size (up to 64 KiB) for good.
-constexpr std::size_t kept_read_buffer_bytes = 4 * 1024;
+// Idle sockets should be small. A frame is read in chunks of this size into the session's own
+// array, so a pending read holds no heap memory (Beast's async_read prepares 1.5 KB of a
+// dynamic buffer before a byte arrives); a frame larger than one chunk is gathered in a string
+// that is freed once the frame is handled.
+constexpr std::size_t read_chunk_bytes = 512;
 
 // An inbox that held more frames than this gives its memory back once drained.
 constexpr std::size_t kept_inbox_frames = 64;
@@ -58,8 +61,8 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
  public:
   ws_session(beast::tcp_stream stream, http::request<http::string_body> upgrade,
              std::shared_ptr<server_context> context)
-      : ws_(std::move(stream), context->stats.get()),
-        upgrade_(std::move(upgrade)),
+      : ws_(stream.release_socket(), context->stats.get()),
+        upgrade_(std::make_unique<http::request<http::string_body>>(std::move(upgrade))),
         context_(std::move(context)),
         timer_(ws_.get_executor()),
         id_(next_client_id()),
@@ -85,7 +88,8 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   void arm_timer(clock::time_point at);
   void on_timer(beast::error_code ec);
   void do_read();
-  void on_read(beast::error_code ec);
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void on_frame(std::string_view text);
   void dispatch(client_frame frame);
   bool take_rate_token(clock::time_point now);
   void count_error(std::string_view frame);
@@ -102,8 +106,9 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   void on_closed();
 
   websocket::stream<coalescing_stream> ws_;
-  beast::flat_buffer buffer_;
-  http::request<http::string_body> upgrade_;
+  std::array<char, read_chunk_bytes> chunk_;
+  std::string gathered_;  // a frame larger than one chunk, so far
+  std::unique_ptr<http::request<http::string_body>> upgrade_;  // until auth: its Origin
   std::shared_ptr<server_context> context_;
   // The one timer: the auth deadline, the next ping, the idle timeout, the close's end.
   asio::steady_timer timer_;
@@ -148,7 +153,7 @@ void ws_session::run() {
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "palaver"); }));
   ws_.read_message_max(limits.max_frame_bytes);  // above it Beast closes with 1009
-  ws_.async_accept(upgrade_,
+  ws_.async_accept(*upgrade_,
                    [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
 }
 
@@ -169,7 +174,7 @@ void ws_session::authenticate(const auth_frame& auth) {
   };
   const site_entry* site = context_->find_site(auth.site);
   if (!site) return refuse("no such site");
-  if (!site->origins.allows(upgrade_[http::field::origin]))
+  if (!site->origins.allows((*upgrade_)[http::field::origin]))
     return refuse("this site is not embedded on that page");
   auto outcome = context_->auth->authenticate(
       site->auth, auth.token ? std::optional<std::string_view>(*auth.token) : std::nullopt);
@@ -184,7 +189,7 @@ void ws_session::authenticate(const auth_frame& auth) {
   authenticated_ = true;
   who_ = std::move(outcome->who);
   owner_ = owner;
-  upgrade_ = {};  // not needed any more
+  upgrade_.reset();  // not needed any more
   send(ready_frame{limits::max_protocol,
                    "s" + std::to_string(id_),
                    to_user_info(who_),
@@ -219,6 +224,8 @@ void ws_session::on_timer(beast::error_code ec) {
     return close(static_cast<std::uint16_t>(websocket::close_code::going_away), "idle timeout",
                  false);
   }
+  // At most once a ping interval: a socket that streams meanwhile pays one allocation then.
+  out().release_idle_buffers();
   auto next_ping = heard_ + limits.ping_interval;
   if (now >= next_ping) {
     out().append_ping();
@@ -234,13 +241,30 @@ void ws_session::on_timer(beast::error_code ec) {
 // ---- reading -----------------------------------------------------------------------------
 
 void ws_session::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    self->on_read(ec);
-  });
+  ws_.async_read_some(asio::buffer(chunk_),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                        self->on_read(ec, bytes);
+                      });
 }
 
-void ws_session::on_read(beast::error_code ec) {
+void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) return on_closed();  // closed by the peer, timed out, or too large (1009 sent)
+  const std::string_view chunk(chunk_.data(), bytes);
+  if (!ws_.is_message_done()) {
+    gathered_ += chunk;
+    return do_read();
+  }
+  if (gathered_.empty()) {
+    on_frame(chunk);
+  } else {
+    gathered_ += chunk;
+    on_frame(gathered_);
+    std::string().swap(gathered_);
+  }
+  if (!closed_) do_read();
+}
+
+void ws_session::on_frame(std::string_view text) {
   context_->stats->frame_received();
   heard_ = clock::now();
   if (!take_rate_token(heard_)) {
@@ -250,17 +274,12 @@ void ws_session::on_read(beast::error_code ec) {
     send(error_frame{error_code::bad_frame, "frames are JSON text, not binary", std::nullopt,
                      std::nullopt});
   } else {
-    const auto data = buffer_.cdata();
-    auto decoded =
-        decode_client_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    auto decoded = decode_client_frame(text);
     if (decoded)
       dispatch(std::move(*decoded));
     else
       send(make_error_frame(decoded.error()));
   }
-  buffer_.consume(buffer_.size());
-  if (buffer_.capacity() > kept_read_buffer_bytes) buffer_.shrink_to_fit();
-  if (!closed_) do_read();
 }
 
 void ws_session::dispatch(client_frame frame) {
@@ -360,7 +379,7 @@ void ws_session::close(std::uint16_t code, std::string reason, bool flush) {
 
 void ws_session::drop() {
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  beast::get_lowest_layer(ws_).close(ignored);
   on_closed();
 }
 

@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 
@@ -40,7 +41,7 @@ class CoalescingStream : public ::testing::Test {
   void SetUp() override {
     tcp::acceptor acceptor(server_io_, {asio::ip::make_address("127.0.0.1"), 0});
     client_.next_layer().connect(acceptor.local_endpoint());
-    server_.emplace(beast::tcp_stream(acceptor.accept()), &stats_);
+    server_.emplace(acceptor.accept(), &stats_);
     server_->next_layer().set_owner(owner_);
     std::promise<beast::error_code> accepted;
     server_->async_accept([&](beast::error_code ec) { accepted.set_value(ec); });
@@ -52,7 +53,7 @@ class CoalescingStream : public ::testing::Test {
   void TearDown() override {
     on_server([this] {
       beast::error_code ignored;
-      beast::get_lowest_layer(*server_).socket().close(ignored);
+      beast::get_lowest_layer(*server_).close(ignored);
     });
     work_.reset();
     server_thread_.join();

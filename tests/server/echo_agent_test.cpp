@@ -74,7 +74,7 @@ class EchoAgent : public ::testing::Test {
   }
 
   std::shared_ptr<recording_sink> say(std::string text, double words_per_second = 0) {
-    echo_agent agent(io_.get_executor(), {"echo", words_per_second});
+    echo_agent agent(io_, {"echo", words_per_second});
     message said;
     said.author_role = role::user;
     said.text = std::move(text);

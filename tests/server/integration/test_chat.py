@@ -199,6 +199,19 @@ class ChatFlow(ServerTest):
         self.assertEqual(done["conversation_id"], conversation["conversation"]["id"])
         await client.close()
 
+    async def test_a_long_message_arrives_whole_across_many_reads(self):
+        # ~30 KB of UTF-8 (the server reads a frame in 512-byte chunks; multi-byte characters
+        # straddle their edges), one word, so the echo answers in one delta.
+        text = "ünïcödé€漢字" * 1500
+        frame = {"type": "message", "client_msg_id": "long", "text": text}
+        client = await Client.connect(self.server)
+        await client.ws.send(json.dumps(frame, ensure_ascii=False))
+        ack = await client.until("ack")
+        self.assertEqual(ack["client_msg_id"], "long")
+        done = await client.until("done")
+        self.assertEqual(done["text"], "You said: " + text)
+        await client.close()
+
     async def test_a_resent_message_is_acknowledged_again_and_stored_once(self):
         client = await Client.connect(self.server)
         await self.chat(client, "once")
