@@ -155,11 +155,16 @@ try {
         `${framesAfter - framesBefore} frames in 2 s`);
 
   // 2. Stop a reply in the middle: it keeps what had streamed, and nothing more comes.
+  const repliesBefore = replies(await log(frame)).length;
   await say(frame, "/long");
   await page.waitForTimeout(1500);  // ~30 words at 20 words per second
   await pressStop(page);
-  entries = await replyStarting(frame, "");
-  const stopped = replies(entries).at(-1).text;
+  // A streaming reply joins the log when it is done: here, when the stop has taken effect.
+  await frame
+    .locator("#palaver-log > div[data-role=assistant]")
+    .nth(repliesBefore)
+    .waitFor({ timeout: WAIT });
+  const stopped = replies(await log(frame)).at(-1).text;
   await page.waitForTimeout(1000);
   const later = replies(await log(frame)).at(-1).text;
   check("a stopped reply keeps its start and ends there",
