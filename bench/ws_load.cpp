@@ -15,7 +15,12 @@
 // after --seconds; clients then finish the reply they are on and close.
 // Idle mode (--idle K): K authenticated connections that send nothing; once all are open it
 // prints "idle: K open" and holds them until SIGTERM/SIGINT or --seconds.
+// Latency mode (--latency, with load): each delta's text starts with the CLOCK_MONOTONIC time
+// in ns at which the upstream wrote it (bench/ws_load.py's stamping upstream, behind the
+// `openai` agent); the time from then to its arrival here is recorded, and the percentiles
+// are printed.
 // The last line of output is "RESULT " and a JSON object, for the driver.
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -67,13 +72,14 @@ struct options {
   int connect_concurrency = 64;  // connections between TCP connect and `ready` at once
   double setup_seconds = 60;     // every client must be ready by then
   double drain_seconds = 15;     // after the window, replies in flight must end by then
+  bool latency = false;          // deltas carry the upstream's send time: record each delay
 };
 
 [[noreturn]] void usage(const char* why) {
   std::cerr << "ws_load: " << why << "\n"
             << "usage: ws_load --port PORT [--host 127.0.0.1] [--clients N] [--seconds S]\n"
             << "               [--idle K] [--site ID] [--origin URL] [--text TEXT]\n"
-            << "               [--threads N] [--connect-concurrency N]\n";
+            << "               [--threads N] [--connect-concurrency N] [--latency]\n";
   std::exit(2);
 }
 
@@ -88,6 +94,10 @@ options parse_options(int argc, char** argv) {
   };
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
+    if (flag == "--latency") {
+      o.latency = true;
+      continue;
+    }
     if (i + 1 >= argc) usage(("missing value after " + std::string(flag)).c_str());
     const char* value = argv[++i];
     if (flag == "--host")
@@ -164,8 +174,13 @@ class run {
 
   std::atomic<std::uint64_t> frames{0}, bytes{0}, deltas{0}, replies{0}, rate_limited{0};
   std::atomic<std::uint64_t> checked_replies{0};  // all replies, window or not
+  void record_latency(double microseconds) {
+    std::lock_guard lock(mutex_);
+    latencies_us_.push_back(microseconds);
+  }
 
   void print_result() const;
+  void print_latency(boost::json::object& out) const;
 
  private:
   void launch_more();  // mutex held
@@ -184,6 +199,7 @@ class run {
 
   std::mutex mutex_;  // guards the members below
   std::size_t launched_ = 0, ready_ = 0, closed_ = 0;
+  std::vector<double> latencies_us_;  // --latency: each delta's, in the window
 
   std::atomic<bool> measuring_{false}, stopping_{false}, failed_{false};
   clock_type::time_point window_start_, window_end_;
@@ -337,7 +353,16 @@ class client : public std::enable_shared_from_this<client> {
     if (f.seq <= last_seq_) return "a delta's seq did not grow: " + std::to_string(f.seq);
     last_seq_ = f.seq;
     reply_text_ += f.text;
-    if (run_.measuring()) run_.deltas.fetch_add(1, std::memory_order_relaxed);
+    if (!run_.measuring()) return {};
+    run_.deltas.fetch_add(1, std::memory_order_relaxed);
+    if (run_.opts().latency) {
+      const auto now = clock_type::now().time_since_epoch();  // CLOCK_MONOTONIC, as Python's
+      std::int64_t sent_ns = 0;
+      const auto [end, ec] = std::from_chars(f.text.data(), f.text.data() + f.text.size(), sent_ns);
+      if (ec != std::errc()) return "a delta without a send time: " + f.text.substr(0, 40);
+      run_.record_latency(static_cast<double>(std::chrono::nanoseconds(now).count() - sent_ns) /
+                          1000.0);
+    }
     return {};
   }
   std::string on_frame(palaver::done_frame& f) {
@@ -524,6 +549,23 @@ void run::fail(const std::string& why) {
   io_.stop();
 }
 
+// The percentiles of the recorded delays, into `out` and printed. Called once the clients are
+// done: nothing records any more.
+void run::print_latency(boost::json::object& out) const {
+  std::vector<double> sorted = latencies_us_;
+  std::sort(sorted.begin(), sorted.end());
+  const auto at = [&](double q) {
+    return sorted.empty() ? 0.0 : sorted[static_cast<std::size_t>(q * (sorted.size() - 1))];
+  };
+  out["latency_samples"] = sorted.size();
+  out["latency_p50_us"] = at(0.5);
+  out["latency_p99_us"] = at(0.99);
+  out["latency_p999_us"] = at(0.999);
+  out["latency_max_us"] = at(1.0);
+  std::printf("latency over %zu deltas: p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f us\n",
+              sorted.size(), at(0.5), at(0.99), at(0.999), at(1.0));
+}
+
 void run::print_result() const {
   const double seconds = std::chrono::duration<double>(window_end_ - window_start_).count();
   const double cpu = cpu_end_ - cpu_start_;
@@ -544,6 +586,7 @@ void run::print_result() const {
     out["deltas_per_second"] = per_second(deltas);
     out["frames_per_second"] = per_second(frames);
     out["megabytes_per_second"] = per_second(bytes) / 1e6;
+    if (opts_.latency) print_latency(out);
     std::printf(
         "clients %zu, %.2f s: %.0f deltas/s, %.0f frames/s, %.2f MB/s payload, %llu replies "
         "completed (%llu checked in all), %llu rate-limited, client CPU %.0f%%\n",

@@ -2,7 +2,8 @@
 """Drives bench/ws_load against a real palaver over loopback and prints a table of figures.
 
 It owns one palaver process (a temporary directory with its TOML config and SQLite file), the
-ws_load runs and the table. Single-threaded: it waits for each child in turn. The server is
+ws_load runs and the table; with --latency, a second palaver and the stamping upstream behind
+it. Single-threaded but for the upstream's own threads: it waits for each child in turn. The server is
 stopped with SIGTERM (then killed) on every way out, errors included. Stdlib only.
 
     cmake --build build --target palaver ws_load &&
@@ -12,17 +13,25 @@ Steps: start the server (echo agent streaming as fast as it can, rate limits rai
 load) and wait for /healthz; idle memory first, on the fresh server (VmRSS before and after
 --idle connections); then for each client count a timed run, with /metrics and the server's
 CPU time (/proc/PID/stat) read before and after it.
+
+With --latency: a second server whose agent is `openai`, pointed at an upstream here that
+streams replies at a steady pace, each delta's text being the CLOCK_MONOTONIC time at which it
+was written; ws_load --latency records when each arrives. The delay covers the server's whole
+path (HTTP client, SSE parser, hub, socket) plus loopback twice and the client's decoding.
 """
 
 import argparse
 import http.client
+import http.server
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -173,6 +182,94 @@ class Server:
             return ""
 
 
+class StampingUpstream(http.server.ThreadingHTTPServer):
+    """An OpenAI-compatible endpoint on 127.0.0.1 whose deltas say when they were sent."""
+
+    daemon_threads = True
+    request_queue_size = 256  # a reply per client starts at once: the default backlog is 5
+
+    def __init__(self, tokens, per_second):
+        self.tokens, self.interval = tokens, 1.0 / per_second
+        super().__init__(("127.0.0.1", 0), StampingHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+
+class StampingHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        # Like a real endpoint's streaming: each delta leaves when written, not after an ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        start = time.monotonic()
+        try:
+            for i in range(self.server.tokens):
+                time.sleep(max(0.0, start + i * self.server.interval - time.monotonic()))
+                chunk = {"choices": [{"delta": {"content": f"{time.monotonic_ns()} "},
+                                      "finish_reason": None}]}
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+            end = {"choices": [{"delta": {}, "finish_reason": "stop"}]}
+            self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+            self.wfile.flush()
+        except OSError:
+            pass  # the reply was cancelled: the server closed the request
+        self.close_connection = True
+
+
+def latency_config(args, upstream):
+    return config_text(args) + f"""
+[[agent]]
+name = "stamp"
+kind = "openai"
+base_url = "http://127.0.0.1:{upstream.server_address[1]}/v1"
+model = "stamp"
+
+[[site]]
+id = "default"
+default_agent = "stamp"
+"""
+
+
+def latency_runs(args, counts):
+    """ws_load --latency against a server whose agent is the stamping upstream."""
+    upstream = StampingUpstream(args.latency_tokens, args.latency_rate)
+    try:
+        with tempfile.TemporaryDirectory(prefix="palaver-ws-latency-") as directory:
+            server = Server(args.palaver, directory, latency_config(args, upstream))
+            try:
+                server.start()
+                for clients in counts:
+                    run = subprocess.run(
+                        [args.ws_load, "--port", str(server.port), "--clients", str(clients),
+                         "--seconds", str(args.seconds), "--text", "stamp", "--latency"],
+                        capture_output=True, text=True, timeout=args.seconds + 90)
+                    if run.returncode != 0:
+                        raise RuntimeError(f"ws_load --latency failed ({run.returncode}):\n"
+                                           + run.stdout + run.stderr + "\nserver log:\n"
+                                           + server.logged())
+                    r = result_of(run.stdout)
+                    print(f"{clients:>7} {r['deltas_per_second']:>10.0f} "
+                          f"{r['latency_samples']:>8} {r['latency_p50_us']:>8.0f} "
+                          f"{r['latency_p99_us']:>8.0f} {r['latency_p999_us']:>8.0f} "
+                          f"{r['latency_max_us']:>8.0f}")
+            finally:
+                server.stop()
+    finally:
+        upstream.stop()
+
+
 def result_of(output):
     for line in reversed(output.splitlines()):
         if line.startswith("RESULT "):
@@ -253,6 +350,12 @@ def main():
     parser.add_argument("--count-allocations", metavar="LIB",
                         help="preload this alloc_count library (build/bench/liballoc_count.so) "
                              "into the server and print its heap allocations per delta")
+    parser.add_argument("--latency", action="store_true",
+                        help="also measure each delta's delay from an upstream to the client")
+    parser.add_argument("--latency-rate", type=float, default=50,
+                        help="deltas per second of each upstream reply (50)")
+    parser.add_argument("--latency-tokens", type=int, default=200,
+                        help="deltas per upstream reply (200)")
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",") if c]
 
@@ -307,6 +410,14 @@ def main():
     if args.count_allocations:
         print("allocs/delta: the server's heap allocations (every thread) over the same "
               "interval / palaver_tokens_streamed_total")
+    if args.latency:
+        print()
+        print(f"latency: each upstream reply streams {args.latency_tokens} deltas at "
+              f"{args.latency_rate:g}/s through the `openai` agent; delay from the upstream's "
+              "write to ws_load's read, in microseconds")
+        print(f"{'clients':>7} {'deltas/s':>10} {'samples':>8} {'p50':>8} {'p99':>8} "
+              f"{'p99.9':>8} {'max':>8}")
+        latency_runs(args, counts)
 
 
 if __name__ == "__main__":

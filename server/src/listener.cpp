@@ -57,6 +57,11 @@ void listener::do_accept() {
 void listener::on_accept(boost::system::error_code ec, asio::ip::tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;  // stopped
   if (!ec) {
+    // Deltas are small and must not wait for the peer's delayed ACK (Nagle's algorithm holds
+    // a small segment while one is unacknowledged: up to 40 ms here). Batching is the write
+    // layer's job: it sends whatever is pending in one write.
+    boost::system::error_code ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     std::make_shared<http_session>(std::move(socket), context_)->start();
     return do_accept();
   }

@@ -311,7 +311,8 @@ class SlowReplies(ServerTest):
         client = await Client.connect(self.server)
         await self.chat(client, "/long")
         conversation_id = (await client.until("conversation"))["conversation"]["id"]
-        await client.until("delta")
+        for _ in range(2):  # "Paragraph ", "1: "
+            await client.until("delta")
         asked = time.monotonic()
         await client.send({"type": "cancel", "conversation_id": conversation_id})
         done = await client.until("done")
