@@ -20,11 +20,10 @@
 #include "palaver/codec.hpp"
 #include "palaver/text.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "history_page.hpp"
+#include "io_strand.hpp"
 #include "metrics.hpp"
 #include "store.hpp"
 
@@ -147,9 +146,7 @@ struct chat_hub::state {
         opts(opts),
         random(std::random_device{}()) {}
 
-  // Over the io_context's own executor: a strand over any_io_executor allocates on every post
-  // (Boost 1.81 asks the type-erased executor for its blocking property through the heap).
-  asio::strand<asio::io_context::executor_type> strand;
+  io_strand strand;
   store& db;
   std::shared_ptr<metrics> stats;
   agent_map agents;

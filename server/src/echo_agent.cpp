@@ -3,10 +3,10 @@
 
 #include <chrono>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+
+#include "io_strand.hpp"
 
 namespace palaver::server {
 namespace {
@@ -128,9 +128,7 @@ class echo_reply final : public reply_handle, public std::enable_shared_from_thi
     sink_->finish(reason, usage{0, words, words}, code, std::move(message));
   }
 
-  // Over the io_context's own executor: one over any_io_executor allocates on every wait and
-  // post (Boost 1.81 asks the type-erased executor for its blocking property on the heap).
-  asio::strand<asio::io_context::executor_type> strand_;
+  io_strand strand_;
   asio::steady_timer timer_;
   echo_agent::script script_;
   std::vector<std::string> tokens_;

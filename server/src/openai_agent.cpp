@@ -12,7 +12,6 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
@@ -42,6 +41,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json.hpp>
 
+#include "io_strand.hpp"
 #include "sse_parser.hpp"
 
 namespace palaver::server {
@@ -203,21 +203,6 @@ struct detail::openai_agent_state {
 namespace {
 
 using detail::openai_agent_state;
-
-// The io_context executor behind `executor`, untracked, or nullopt. The replies use this type
-// itself: behind any_io_executor, each handler of a strand costs a heap allocation (Asio 1.81),
-// which would be one per delta.
-std::optional<asio::io_context::executor_type> io_executor(const asio::any_io_executor& executor) {
-  using tracked = asio::io_context::basic_executor_type<std::allocator<void>, 4>;
-  if (const auto* e = executor.target<asio::io_context::executor_type>()) return *e;
-  if (const auto* e = executor.target<tracked>()) {
-    return asio::require(*e, asio::execution::outstanding_work.untracked);
-  }
-  if (const auto* s = executor.target<asio::strand<asio::io_context::executor_type>>()) {
-    return s->get_inner_executor();
-  }
-  return std::nullopt;
-}
 
 std::shared_ptr<openai_agent_state> make_state(
     std::optional<asio::io_context::executor_type> executor, openai_agent::options config) {
@@ -417,7 +402,7 @@ std::int64_t token_count(const json::object& usage, std::string_view key) {
 
 // ---- openai_reply -----------------------------------------------------------------------
 
-using strand_type = asio::strand<asio::io_context::executor_type>;
+using strand_type = io_strand;
 using socket_type = asio::basic_stream_socket<tcp, strand_type>;
 using upstream_stream = std::variant<socket_type, beast::ssl_stream<socket_type>>;
 using resolver_type = asio::ip::basic_resolver<tcp, strand_type>;
@@ -853,12 +838,6 @@ class openai_reply final : public reply_handle, public std::enable_shared_from_t
 }  // namespace
 
 // ---- openai_agent -----------------------------------------------------------------------
-
-openai_agent::openai_agent(boost::asio::any_io_executor executor, options opts) {
-  auto io = io_executor(executor);
-  if (!io) throw std::invalid_argument("openai_agent: the executor must be an io_context's");
-  state_ = make_state(io, std::move(opts));
-}
 
 openai_agent::openai_agent(boost::asio::io_context& ioc, options opts)
     : state_(make_state(ioc.get_executor(), std::move(opts))) {}

@@ -14,8 +14,6 @@
 
 #include "palaver/limits.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
-
 #include "agent.hpp"
 
 namespace boost::asio {
@@ -60,8 +58,7 @@ class openai_agent final : public agent {
   };
 
   // Bad options do not throw: the replies then finish with upstream_error (see check()).
-  // `executor` must be an io_context's (or a strand of one): std::invalid_argument otherwise.
-  openai_agent(boost::asio::any_io_executor executor, options opts);
+  // Each reply runs on its own strand of `ioc`.
   openai_agent(boost::asio::io_context& ioc, options opts);
   ~openai_agent() override;
 

@@ -192,7 +192,7 @@ class OpenaiAgent : public testing::Test {
   // Starts a reply and waits for it to finish.
   std::shared_ptr<recording_sink> run(const openai_agent::options& options,
                                       std::chrono::milliseconds timeout = 5s) {
-    openai_agent agent(ioc_.get_executor(), options);
+    openai_agent agent(ioc_, options);
     auto sink = std::make_shared<recording_sink>();
     auto handle = agent.start(request(), sink);
     EXPECT_TRUE(sink->wait_finished(timeout));
@@ -605,7 +605,7 @@ TEST_F(OpenaiAgent, CancelMidStreamStopsWithin100msAndClosesTheUpstream) {
   fake_response response = streamed({chunk_with_content("first "), chunk_with_content("second")});
   response.end = fake_response::ending::stall;
   fake_upstream upstream(response);
-  openai_agent agent(ioc_.get_executor(), options_for(upstream));
+  openai_agent agent(ioc_, options_for(upstream));
   auto sink = std::make_shared<recording_sink>();
   auto handle = agent.start(request(), sink);
   ASSERT_TRUE(sink->wait_text(12));
@@ -630,7 +630,7 @@ TEST_F(OpenaiAgent, CancelWhileWaitingForTheFirstByte) {
   fake_response response;
   response.send_headers = false;
   fake_upstream upstream(response);
-  openai_agent agent(ioc_.get_executor(), options_for(upstream));
+  openai_agent agent(ioc_, options_for(upstream));
   auto sink = std::make_shared<recording_sink>();
   auto handle = agent.start(request(), sink);
   for (int i = 0; i < 200 && upstream.requests().empty(); ++i)
@@ -646,7 +646,7 @@ TEST_F(OpenaiAgent, CancelWhileWaitingForTheFirstByte) {
 
 TEST_F(OpenaiAgent, CancelRightAfterStartFinishesOnce) {
   fake_upstream upstream(streamed(openai_stream()));
-  openai_agent agent(ioc_.get_executor(), options_for(upstream));
+  openai_agent agent(ioc_, options_for(upstream));
   for (int i = 0; i < 20; ++i) {
     auto sink = std::make_shared<recording_sink>();
     auto handle = agent.start(request(), sink);
@@ -667,7 +667,7 @@ TEST_F(OpenaiAgent, CancelRightAfterStartFinishesOnce) {
 
 TEST_F(OpenaiAgent, CancelAfterTheEndChangesNothing) {
   fake_upstream upstream(streamed(openai_stream()));
-  openai_agent agent(ioc_.get_executor(), options_for(upstream));
+  openai_agent agent(ioc_, options_for(upstream));
   auto sink = std::make_shared<recording_sink>();
   auto handle = agent.start(request(), sink);
   ASSERT_TRUE(sink->wait_finished());
@@ -681,7 +681,7 @@ TEST_F(OpenaiAgent, CancelFromManyThreadsAtOnce) {
   fake_response response = streamed({chunk_with_content("x")});
   response.end = fake_response::ending::stall;
   fake_upstream upstream(response);
-  openai_agent agent(ioc_.get_executor(), options_for(upstream));
+  openai_agent agent(ioc_, options_for(upstream));
   auto sink = std::make_shared<recording_sink>();
   auto handle = agent.start(request(), sink);
   ASSERT_TRUE(sink->wait_text(1));
@@ -698,7 +698,7 @@ TEST_F(OpenaiAgent, CancelFromManyThreadsAtOnce) {
 
 TEST_F(OpenaiAgent, ManyRepliesAtOnce) {
   fake_upstream upstream(streamed(openai_stream()));
-  openai_agent agent(ioc_.get_executor(), options_for(upstream));
+  openai_agent agent(ioc_, options_for(upstream));
   std::vector<std::shared_ptr<recording_sink>> sinks;
   std::vector<std::shared_ptr<reply_handle>> handles;
   for (int i = 0; i < 16; ++i) {
@@ -722,7 +722,7 @@ TEST(OpenaiAgentLifetime, AReplyLeftInADestroyedIoContextFinishesInterrupted) {
     boost::asio::io_context ioc;
     openai_agent::options options;
     options.base_url = upstream.base_url();
-    openai_agent agent(ioc.get_executor(), options);
+    openai_agent agent(ioc, options);
     agent.start(sample_request(), sink);  // the handle is dropped at once
     EXPECT_EQ(sink->finishes(), 0);       // never from inside start()
   }
@@ -737,7 +737,7 @@ TEST(OpenaiAgentLifetime, TheAgentMayGoBeforeItsReplies) {
   {
     openai_agent::options options;
     options.base_url = upstream.base_url();
-    openai_agent agent(ioc.get_executor(), options);
+    openai_agent agent(ioc, options);
     agent.start(sample_request(), sink);
   }
   ioc.run_for(5s);
@@ -762,7 +762,7 @@ TEST_F(OpenaiAgent, ADeltaAllocatesNothingOnTheIoThreads) {
     fake_response response = streamed(body);
     response.gap = 2ms;
     fake_upstream upstream(response);
-    openai_agent agent(ioc_.get_executor(), options_for(upstream));
+    openai_agent agent(ioc_, options_for(upstream));
     auto sink = std::make_shared<recording_sink>();
     sink->reserve(static_cast<std::size_t>(pieces * deltas_per_piece) * 6);
     io_thread_allocations = 0;
@@ -904,7 +904,7 @@ TEST_F(OpenaiAgentTls, CancelDuringTheStreamOverTls) {
   auto o = options_for(upstream);
   o.base_url = upstream.base_url("localhost");
   o.ca_file = ca_file_;
-  openai_agent agent(ioc_.get_executor(), o);
+  openai_agent agent(ioc_, o);
   auto sink = std::make_shared<recording_sink>();
   auto handle = agent.start(request(), sink);
   ASSERT_TRUE(sink->wait_text(6));
