@@ -277,6 +277,35 @@ auth_result<void> check_audience(const json::object& claims, std::string_view ex
   return fail("token audience does not match this site");
 }
 
+// RFC 7519 §4.1.1: "iss" is a StringOrURI, compared as it is (no case folding, no URL
+// normalization). An issuer that does not match is not named: it is the token's claim.
+auth_result<void> check_issuer(const json::object& claims, std::string_view expected) {
+  if (expected.empty()) return {};
+  const auto* iss = claims.if_contains("iss");
+  if (iss == nullptr || iss->is_null()) return fail("token has no issuer");
+  if (!iss->is_string() || iss->as_string() != expected) {
+    return fail("token issuer does not match this site");
+  }
+  return {};
+}
+
+// Bounds how long a signed token can stay useful: a site's backend that signs `exp` years
+// ahead, by mistake or to save work, would otherwise hand out a credential that outlives
+// every session it was meant for. Measured from `now`, not from `iat`, which a careless
+// signer may set as it likes. check_times() has checked that `exp` is there and a number.
+auth_result<void> check_lifetime(const json::object& claims, time_point now,
+                                 std::chrono::seconds leeway, std::chrono::seconds max_lifetime) {
+  auto exp = numeric_date(claims, "exp");
+  if (!exp) return exp.error();
+  if (!*exp) return fail("token has no expiry");
+  // No overflow: check_site_auth() bounds the lifetime, authenticator::create() the leeway.
+  if (**exp > unix_seconds(now) + max_lifetime.count() + leeway.count()) {
+    return fail("token exp is too far in the future: this site accepts tokens valid for at most " +
+                std::to_string(max_lifetime.count()) + " seconds");
+  }
+  return {};
+}
+
 auth_result<std::string> subject(const json::object& claims) {
   const auto* sub = claims.if_contains("sub");
   if (sub == nullptr || !sub->is_string() || sub->as_string().empty()) {
@@ -305,7 +334,11 @@ auth_result<identity> verify_user(const site_auth& site, const parsed_token& tok
   if (!claims) return claims.error();
   const std::string_view audience = site.audience.empty() ? site.site_id : site.audience;
   if (auto ok = check_audience(*claims, audience); !ok) return ok.error();
+  if (auto ok = check_issuer(*claims, site.issuer); !ok) return ok.error();
   if (auto ok = check_times(*claims, now, leeway); !ok) return ok.error();
+  if (auto ok = check_lifetime(*claims, now, leeway, site.max_token_lifetime); !ok) {
+    return ok.error();
+  }
   auto sub = subject(*claims);
   if (!sub) return sub.error();
 
@@ -341,6 +374,29 @@ auth_result<identity> verify_visitor(const site_auth& site, const parsed_token& 
 
 auth_error site_error(const auth_error& error) {
   return fail("the site's auth settings are invalid: " + error.reason);
+}
+
+// Both mint_user_token()s: `issuer` empty leaves `iss` out.
+auth_result<std::string> mint_user(std::string_view secret, std::string_view audience,
+                                   std::string_view issuer, std::string_view sub,
+                                   std::string_view name, std::chrono::seconds ttl,
+                                   time_point now) {
+  if (!usable_secret(secret)) return fail("secret must be 32 to 1024 bytes");
+  if (audience.empty()) return fail("audience is empty");
+  if (!is_protocol_id(sub)) return fail("sub is not a valid id");
+  if (name.size() > limits::max_name_bytes) return fail("name is longer than 100 bytes");
+  if (name.find('\0') != std::string_view::npos) return fail("name is not valid text");
+  if (ttl <= std::chrono::seconds::zero() || ttl > max_token_ttl) {
+    return fail("ttl must be between 1 second and 3650 days");
+  }
+  const std::int64_t iat = unix_seconds(now);
+  // serialize() writes invalid UTF-8 through as it is; jansson, reading the claims in
+  // sign_hs256(), is what refuses it.
+  json::object claims{
+      {"sub", sub}, {"name", name}, {"aud", audience}, {"iat", iat}, {"exp", iat + ttl.count()},
+  };
+  if (!issuer.empty()) claims["iss"] = issuer;
+  return sign_hs256(secret, claims);
 }
 
 }  // namespace
@@ -380,6 +436,10 @@ auth_result<void> check_site_auth(const site_auth& site) {
   // Such an audience would route the site's own tokens to the visitor key.
   if (std::string_view(site.audience).starts_with(visitor_audience_prefix)) {
     return fail("site audience must not start with \"palaver-visitor:\"");
+  }
+  if (site.issuer.size() > max_issuer_bytes) return fail("site issuer is longer than 255 bytes");
+  if (site.max_token_lifetime < min_max_token_lifetime || site.max_token_lifetime > max_token_ttl) {
+    return fail("site maximum token lifetime must be between 60 seconds and 3650 days");
   }
   return {};
 }
@@ -468,21 +528,20 @@ auth_result<std::string> mint_user_token(std::string_view secret, std::string_vi
                                          std::string_view sub, std::string_view name,
                                          std::chrono::seconds ttl,
                                          std::chrono::system_clock::time_point now) {
-  if (!usable_secret(secret)) return fail("secret must be 32 to 1024 bytes");
-  if (audience.empty()) return fail("audience is empty");
-  if (!is_protocol_id(sub)) return fail("sub is not a valid id");
-  if (name.size() > limits::max_name_bytes) return fail("name is longer than 100 bytes");
-  if (name.find('\0') != std::string_view::npos) return fail("name is not valid text");
-  if (ttl <= std::chrono::seconds::zero() || ttl > max_token_ttl) {
-    return fail("ttl must be between 1 second and 3650 days");
+  return mint_user(secret, audience, {}, sub, name, ttl, now);
+}
+
+auth_result<std::string> mint_user_token(const site_auth& site, std::string_view sub,
+                                         std::string_view name, std::chrono::seconds ttl,
+                                         std::chrono::system_clock::time_point now) {
+  if (auto ok = check_site_auth(site); !ok) return site_error(ok.error());
+  if (site.secret.empty()) return fail("this site does not accept user tokens");
+  if (ttl > site.max_token_lifetime) {
+    return fail("ttl is longer than this site accepts (max_token_lifetime_seconds = " +
+                std::to_string(site.max_token_lifetime.count()) + ")");
   }
-  const std::int64_t iat = unix_seconds(now);
-  // serialize() writes invalid UTF-8 through as it is; jansson, reading the claims in
-  // sign_hs256(), is what refuses it.
-  const json::object claims{
-      {"sub", sub}, {"name", name}, {"aud", audience}, {"iat", iat}, {"exp", iat + ttl.count()},
-  };
-  return sign_hs256(secret, claims);
+  const std::string_view audience = site.audience.empty() ? site.site_id : site.audience;
+  return mint_user(site.secret, audience, site.issuer, sub, name, ttl, now);
 }
 
 bool api_key_matches(std::string_view presented, std::string_view expected) {

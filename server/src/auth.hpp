@@ -34,6 +34,16 @@ inline constexpr std::size_t max_secret_bytes = 1024;
 // setting is a mistake (and timestamps could overflow).
 inline constexpr std::chrono::seconds max_token_ttl{std::chrono::days{3650}};
 inline constexpr std::chrono::seconds max_clock_leeway{std::chrono::hours{1}};
+// How far in the future a site-signed user token's `exp` may lie (site_auth's
+// max_token_lifetime), so a leaked token is not valid for years. A site's backend mints a
+// token per page load or session; a day covers a long working session with room to spare
+// and still stays above `palaver token`'s default ttl of one hour.
+inline constexpr std::chrono::seconds default_max_token_lifetime{std::chrono::hours{24}};
+// Below a minute, clock skew between the site's backend and this server (up to the leeway)
+// would refuse freshly minted tokens; above max_token_ttl, a maximum bounds nothing.
+inline constexpr std::chrono::seconds min_max_token_lifetime{60};
+// A site's `iss` is compared, never shown; this only keeps it a sane setting.
+inline constexpr std::size_t max_issuer_bytes = 255;
 // Visitor tokens carry aud = prefix + site id, so one site's visitor token fails elsewhere.
 inline constexpr std::string_view visitor_audience_prefix = "palaver-visitor:";
 
@@ -99,11 +109,19 @@ struct site_auth {
   std::string audience;
   // Whether an `auth` without a token creates a visitor, and visitor tokens are honoured.
   bool allow_anonymous = true;
+  // The `iss` user tokens must carry, compared exactly. Empty: `iss` is not checked. (The
+  // `= {}` lets the usual {id, secret, audience, anonymous} stay silent under -Wextra.)
+  std::string issuer = {};
+  // A user token whose `exp` lies further ahead than now + this (+ the leeway) is refused,
+  // whatever its signature says: a leaked long-lived token stays useless. Visitor tokens,
+  // which this server mints itself, are bounded by auth_settings::visitor_token_ttl instead.
+  std::chrono::seconds max_token_lifetime = default_max_token_lifetime;
 };
 
 // Config-time check: a valid site id, a secret that is empty or 32–1024 bytes, an audience
-// that cannot be mistaken for a visitor token's. Call it when loading config; the verifier
-// calls it too and refuses every token of a site that fails it.
+// that cannot be mistaken for a visitor token's, an issuer of at most 255 bytes, a maximum
+// token lifetime within [min_max_token_lifetime, max_token_ttl]. Call it when loading
+// config; the verifier calls it too and refuses every token of a site that fails it.
 auth_result<void> check_site_auth(const site_auth& site);
 
 // ---- Verifying --------------------------------------------------------------------------
@@ -139,8 +157,9 @@ class authenticator {
                                          time_point now = std::chrono::system_clock::now()) const;
 
   // A token the site's backend signed: HS256 with site.secret, aud = site.audience (or the
-  // site id), sub a protocol id, exp required. A `name` over 100 bytes is cut at a UTF-8
-  // character boundary rather than refused: it is display-only, and refusing it would lock
+  // site id), iss = site.issuer when one is configured, sub a protocol id, exp required and
+  // at most site.max_token_lifetime (+ leeway) ahead of `now`. A `name` over 100 bytes is cut at a
+  // UTF-8 character boundary rather than refused: it is display-only, and refusing it would lock
   // the user out over a cosmetic detail the site may not control.
   auth_result<identity> verify_user_token(const site_auth& site, std::string_view token,
                                           time_point now = std::chrono::system_clock::now()) const;
@@ -171,6 +190,13 @@ class authenticator {
 auth_result<std::string> mint_user_token(
     std::string_view secret, std::string_view audience, std::string_view sub, std::string_view name,
     std::chrono::seconds ttl,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+// The same for one site, as `palaver token` mints it: its secret, its audience (or id), its
+// issuer when it has one; refuses also a site that fails check_site_auth() and a ttl above
+// the site's max_token_lifetime, so it never prints a token the server would refuse.
+auth_result<std::string> mint_user_token(
+    const site_auth& site, std::string_view sub, std::string_view name, std::chrono::seconds ttl,
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // Whether a presented REST API key is the configured one. Compares SHA-256 digests with

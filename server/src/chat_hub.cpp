@@ -298,15 +298,31 @@ struct chat_hub::state {
   void on(const std::shared_ptr<hub_client>&, auth_frame) {}  // the session's business
   void on(const std::shared_ptr<hub_client>&, ping_frame) {}
 
-  void on(const std::shared_ptr<hub_client>& client, message_frame f) {
-    const auto found = clients.find(client->id());
-    if (found == clients.end()) return;  // gone (an action answered after a store read)
-    auto& entry = found->second;
+  // Every frame that can start an agent reply (message, reply, action, regenerate) passes
+  // here first: the per-socket and per-identity messages-per-minute limits, so no frame type
+  // gets a visitor more upstream LLM calls than the documented rate. Refused: RATE_LIMITED
+  // with the frame's ref, and false.
+  bool admit_reply_start(const hub_client& client, const std::string& ref,
+                         const std::optional<std::string>& conversation_id) {
+    const auto found = clients.find(client.id());
+    if (found == clients.end()) return false;  // gone (an answer after a store read)
     const auto now = clock_type::now();
-    if (!admit(entry.recent_messages, opts.messages_per_minute_per_socket, now) ||
-        !admit(identity_messages[client->owner()], opts.messages_per_minute_per_identity, now))
-      return send(*client, error_for(error_code::rate_limited, "too many messages per minute",
-                                     f.client_msg_id, f.conversation_id));
+    if (admit(found->second.recent_messages, opts.messages_per_minute_per_socket, now) &&
+        admit(identity_messages[client.owner()], opts.messages_per_minute_per_identity, now))
+      return true;
+    send(client,
+         error_for(error_code::rate_limited, "too many messages per minute", ref, conversation_id));
+    return false;
+  }
+
+  void on(const std::shared_ptr<hub_client>& client, message_frame f) {
+    if (admit_reply_start(*client, f.client_msg_id, f.conversation_id))
+      post_message(client, std::move(f));
+  }
+
+  // A visitor's message, admitted: into its conversation, or a new one.
+  void post_message(const std::shared_ptr<hub_client>& client, message_frame f) {
+    if (!clients.contains(client->id())) return;  // gone while the store read
     if (!f.conversation_id) return start_conversation(client, std::move(f));
     const std::string id = *f.conversation_id;
     with_conversation(client, id, f.client_msg_id, [this, client, f](conversation_state& c) {
@@ -349,6 +365,9 @@ struct chat_hub::state {
             if (!added)
               return send(*client,
                           error_for(error_code::internal, "could not store the message", ref));
+            // A visitor is stored with its first conversation, not at its first auth.
+            if (added->inserted && client->who().anonymous)
+              db.touch_visitor(client->who().user_id, client->who().site_id);
             const std::string id = added->conv.id;
             auto [it, fresh] = conversations.try_emplace(id);
             conversation_state& c = it->second;
@@ -366,20 +385,23 @@ struct chat_hub::state {
     m.conversation_id = c.row.conv.id;
     m.seq = next_seq(c);
     begin_wait(c);
-    db.add_user_message(std::move(m), client->owner(),
-                        [this, client, id = c.row.conv.id](store::outcome<added_message> added) {
-                          on_strand([this, client, id, added = std::move(added)]() mutable {
-                            auto it = conversations.find(id);
-                            if (it != conversations.end()) {
-                              if (added)
-                                acknowledge(client, it->second, *added);
-                              else
-                                send(*client, error_for(error_code::internal,
-                                                        "could not store the message", {}, id));
-                            }
-                            end_wait(id);
-                          });
-                        });
+    std::string ref = m.client_msg_id;
+    db.add_user_message(
+        std::move(m), client->owner(),
+        [this, client, id = c.row.conv.id,
+         ref = std::move(ref)](store::outcome<added_message> added) {
+          on_strand([this, client, id, ref, added = std::move(added)]() mutable {
+            auto it = conversations.find(id);
+            if (it != conversations.end()) {
+              if (added)
+                acknowledge(client, it->second, *added);
+              else  // the frame it answers, so the client can mark that message failed
+                send(*client,
+                     error_for(error_code::internal, "could not store the message", ref, id));
+            }
+            end_wait(id);
+          });
+        });
   }
 
   // After the store committed a visitor's message: the ack, the message to every tab, the
@@ -438,8 +460,8 @@ struct chat_hub::state {
                                 : error_for(error_code::internal, "could not read history", {},
                                             f.conversation_id));
               send(*client,
-                   within_frame_limit(history_frame{f.conversation_id, std::move(page->messages),
-                                                    live_seq, page->has_more, f.before_id}));
+                   within_page_limit(history_frame{f.conversation_id, std::move(page->messages),
+                                                   live_seq, page->has_more, f.before_id}));
             });
           });
     });
@@ -455,6 +477,7 @@ struct chat_hub::state {
     // An answer to an `ask`: it continues the conversation as the visitor's next message.
     // The store finds the question, also after a restart; the conversation's state, in order
     // with its other events, tells open from answered.
+    if (!admit_reply_start(*client, f.request_id, std::nullopt)) return;
     db.get_ask(f.request_id, [this, client, f](store::outcome<ask_row> row) {
       on_strand([this, client, f, row = std::move(row)] {
         if (!row || row->owner_id != client->owner() || row->site_id != client->who().site_id)
@@ -478,12 +501,14 @@ struct chat_hub::state {
            error_for(error_code::conflict, "request_id: already answered", f.request_id, id));
       return maybe_forget(id);
     }
-    on(client,
-       message_frame{id, std::string(answer_prefix) + f.request_id, f.text, std::nullopt, {}, {}});
+    post_message(
+        client,
+        message_frame{id, std::string(answer_prefix) + f.request_id, f.text, std::nullopt, {}, {}});
   }
 
   void on(const std::shared_ptr<hub_client>& client, action_frame f) {
     // A pressed button continues the conversation as the visitor's message: its label.
+    if (!admit_reply_start(*client, f.message_id, std::nullopt)) return;
     db.get_message(f.message_id, [this, client, f](store::outcome<message_row> row) {
       on_strand([this, client, f, row = std::move(row)] {
         const button* pressed = nullptr;
@@ -495,9 +520,10 @@ struct chat_hub::state {
         // One press per button: a second is a resend. Ids stay within max_id_bytes.
         std::string press = "action-" + f.message_id + "-" + f.action_id;
         press.resize(std::min(press.size(), limits::max_id_bytes));
-        on(client,
-           message_frame{
-               row->msg.conversation_id, std::move(press), pressed->label, std::nullopt, {}, {}});
+        post_message(
+            client,
+            message_frame{
+                row->msg.conversation_id, std::move(press), pressed->label, std::nullopt, {}, {}});
       });
     });
   }
@@ -515,6 +541,7 @@ struct chat_hub::state {
   }
 
   void on(const std::shared_ptr<hub_client>& client, regenerate_frame f) {
+    if (!admit_reply_start(*client, f.message_id, std::nullopt)) return;
     db.get_message(f.message_id, [this, client, f](store::outcome<message_row> row) {
       on_strand([this, client, f, row = std::move(row)] {
         if (!row || row->owner_id != client->owner() || row->msg.author_role != role::assistant)
@@ -616,7 +643,8 @@ struct chat_hub::state {
 
   void delta(conversation_state& c, const std::string& text) {
     live_reply& r = *c.reply;
-    if (!r.first_delta) r.first_delta = clock_type::now() - r.started;
+    const bool first = !r.first_delta;
+    if (first) r.first_delta = clock_type::now() - r.started;
     stats->delta_sent(text.size());
     r.msg.text += text;
     r.msg.seq = next_seq(c);
@@ -625,7 +653,12 @@ struct chat_hub::state {
     event.seq = r.msg.seq;
     event.text.assign(text);
     fan_out(c, r.delta_event, r.msg.seq);
-    maybe_save(c);
+    // The first words are saved at once: a crash in the reply's first interval would
+    // otherwise leave it empty in the store, though the visitor saw them.
+    if (first)
+      save(c, false);
+    else
+      maybe_save(c);
   }
 
   void progress(conversation_state& c, std::string step, std::string label) {
@@ -689,19 +722,18 @@ struct chat_hub::state {
     m.created_at = now_ms();
     m.seq = next_seq(c);
     begin_wait(c);
-    db.add_user_message(std::move(m), c.row.owner_id,
-                        [this, id = c.row.conv.id, done](store::outcome<added_message> added) {
-                          on_strand([this, id, done, added = std::move(added)] {
-                            auto it = conversations.find(id);
-                            if (added && added->inserted && it != conversations.end())
-                              fan_out(it->second, message_event_frame{added->msg}, added->msg.seq);
-                            end_wait(id);
-                            if (!added) return done(added.error());
-                            if (added->msg.author_role != role::operator_)
-                              return done(make_error_code(store_errc::conflict));
-                            done(added->msg);
-                          });
-                        });
+    db.add_operator_message(std::move(m), c.row.site_id,
+                            [this, id = c.row.conv.id, done](store::outcome<added_message> added) {
+                              on_strand([this, id, done, added = std::move(added)] {
+                                auto it = conversations.find(id);
+                                if (added && added->inserted && it != conversations.end())
+                                  fan_out(it->second, message_event_frame{added->msg},
+                                          added->msg.seq);
+                                end_wait(id);
+                                if (!added) return done(added.error());
+                                done(added->msg);
+                              });
+                            });
   }
 
   // Before the store deletes a conversation: a streaming reply stops (unsaved), and every
@@ -810,7 +842,7 @@ struct chat_hub::state {
               send(*client, error_for(error_code::internal, "could not read history", {}, id));
             if (it != conversations.end() && page) {
               conversation_state& c = it->second;
-              send(*client, within_frame_limit(
+              send(*client, within_page_limit(
                                 history_frame{id, with_live_reply(c, std::move(page->messages)),
                                               c.row.conv.last_seq, page->has_more, std::nullopt}));
               for (const ask_frame& ask : open_asks_after(c, 0))  // open questions come again

@@ -40,10 +40,11 @@ class chat_hub : public std::enable_shared_from_this<chat_hub> {
     std::size_t agent_history_window = 20;    // messages an agent sees
     int messages_per_minute_per_socket = 20;
     int messages_per_minute_per_identity = 60;
-    // A streaming reply is saved at least this often (events) — below the store's
-    // unsaved_seq_margin, so seqs stay unique across a crash — and at least every interval.
+    // A streaming reply is saved at its first delta, then at least this often (events) —
+    // below the store's unsaved_seq_margin, so seqs stay unique across a crash — and at least
+    // every interval: what a crash can take from the stored text of a reply.
     int save_every_events = 64;
-    std::chrono::milliseconds save_interval{1000};
+    std::chrono::milliseconds save_interval{250};
     // Per site: the agents its visitors may pick, the first being the default.
     std::map<std::string, std::vector<std::string>, std::less<>> site_agents;
   };
@@ -66,8 +67,8 @@ class chat_hub : public std::enable_shared_from_this<chat_hub> {
   void notify(std::string site_id, notification_frame frame, std::function<void(bool)> done);
   // A human operator's message (role `operator`, with m.conversation_id, client_msg_id, text
   // and author set) into a conversation of `site_id`, shown live to its subscribers; `done`
-  // gets the stored message, or store_errc::not_found (no such conversation on that site) or
-  // conflict (client_msg_id names someone else's message).
+  // gets the stored message (the earlier one for a resend of its client_msg_id), or
+  // store_errc::not_found (no such conversation on that site).
   using operator_done = std::function<void(boost::system::result<message>)>;
   void add_operator_message(std::string site_id, message m, operator_done done);
   // Deletes a conversation (its owner was checked): a streaming reply stops, subscribed

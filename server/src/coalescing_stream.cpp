@@ -1,6 +1,7 @@
 // Framing, flushing and teardown of the coalescing write layer. See coalescing_stream.hpp.
 #include "coalescing_stream.hpp"
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/write.hpp>
 
 #include "metrics.hpp"
@@ -19,8 +20,23 @@ void release_if_large(std::string& buffer) {
 
 }  // namespace
 
-void coalescing_stream::append_frame(std::uint8_t opcode, std::string_view payload) {
+bool coalescing_stream::admit(std::size_t bytes) {
+  const std::size_t waiting = backlog();
+  if (waiting == 0 || waiting + bytes <= backlog_limit_) return true;
+  // A peer this far behind would grow memory without bound; nobody else waits for it. It does
+  // not read, so no close frame would reach it: the connection just ends.
+  overflowed_ = true;
+  error_ = boost::asio::error::no_buffer_space;
+  pending_.clear();
+  error_code ignored;
+  next_.close(ignored);
+  return false;
+}
+
+bool coalescing_stream::append_frame(std::uint8_t opcode, std::string_view payload) {
   constexpr std::uint8_t fin = 0x80;
+  constexpr std::size_t max_header_bytes = 10;
+  if (error_ || !admit(max_header_bytes + payload.size())) return false;
   char header[10];
   std::size_t header_size = 2;
   const std::uint64_t size = payload.size();
@@ -40,6 +56,7 @@ void coalescing_stream::append_frame(std::uint8_t opcode, std::string_view paylo
   }
   pending_.append(header, header_size);
   pending_.append(payload);
+  return true;
 }
 
 void coalescing_stream::flush() {

@@ -4,12 +4,16 @@
 // once per socket and never through a write operation of Beast's. A burst of deltas for one
 // socket therefore costs one syscall. Beast's own writes (the 101 response, pongs, the close
 // frame) pass through async_write_some and join the same byte stream in order.
+// Every byte waiting for the socket counts against one cap, whoever wrote it (the session's
+// frames, Beast's pongs and close): a peer that does not read cannot grow it past the cap;
+// the write that would is refused and the connection is closed.
 // Reads go straight to the socket: a plain one, with no timers of its own (the session keeps
 // the time), so an idle connection holds as little as its pending read needs.
 // Not thread-safe: only the connection's strand may touch it.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,9 +39,11 @@ class coalescing_stream {
   using executor_type = next_layer_type::executor_type;
   using error_code = boost::system::error_code;
 
-  // `stats` (may be null) counts each write to the connection.
-  coalescing_stream(next_layer_type stream, metrics* stats)
-      : next_(std::move(stream)), stats_(stats) {}
+  // `stats` (may be null) counts each write to the connection. `backlog_limit`: the bytes
+  // that may wait for the socket (a single frame larger than it still goes out, alone).
+  coalescing_stream(next_layer_type stream, metrics* stats,
+                    std::size_t backlog_limit = std::numeric_limits<std::size_t>::max())
+      : next_(std::move(stream)), stats_(stats), backlog_limit_(backlog_limit) {}
 
   // Whoever owns this layer: a write in flight keeps it alive.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
@@ -47,9 +53,13 @@ class coalescing_stream {
   const next_layer_type& next_layer() const noexcept { return next_; }
 
   // One server frame (FIN set, unmasked: RFC 6455 §5.2) added to what is pending. Nothing is
-  // written until flush().
-  void append_text(std::string_view payload) { append_frame(opcode_text, payload); }
-  void append_ping() { append_frame(opcode_ping, {}); }
+  // written until flush(). False: it would pass the backlog limit, so the connection was
+  // closed instead (overflowed()).
+  bool append_text(std::string_view payload) { return append_frame(opcode_text, payload); }
+  bool append_ping() { return append_frame(opcode_ping, {}); }
+
+  // Whether a write was refused for passing the backlog limit (the connection is closed).
+  bool overflowed() const noexcept { return overflowed_; }
 
   // Writes what is pending now, unless a write is in flight: then its completion writes
   // everything appended meanwhile, in one write.
@@ -78,7 +88,7 @@ class coalescing_stream {
     return boost::asio::async_initiate<WriteHandler, void(error_code, std::size_t)>(
         [this](auto handler, const ConstBuffers& buffers) {
           std::size_t written = 0;
-          if (!error_) {
+          if (!error_ && admit(boost::asio::buffer_size(buffers))) {
             for (const auto buffer : boost::beast::buffers_range_ref(buffers))
               pending_.append(static_cast<const char*>(buffer.data()), buffer.size());
             written = boost::asio::buffer_size(buffers);
@@ -105,12 +115,16 @@ class coalescing_stream {
   static constexpr std::uint8_t opcode_text = 0x1;
   static constexpr std::uint8_t opcode_ping = 0x9;
 
-  void append_frame(std::uint8_t opcode, std::string_view payload);
+  bool append_frame(std::uint8_t opcode, std::string_view payload);
+  // Whether `bytes` more may wait; if not, closes the connection (overflowed()).
+  bool admit(std::size_t bytes);
   void on_written(error_code ec);
   void teardown_when_written();
 
   next_layer_type next_;
   metrics* stats_;
+  std::size_t backlog_limit_;
+  bool overflowed_ = false;
   std::weak_ptr<void> owner_;
   std::string pending_;  // appended since the write in flight began
   std::string writing_;  // the write in flight; empty when none

@@ -40,7 +40,8 @@ namespace {
 
 // ---- 1. Text rules ------------------------------------------------------------------------
 
-constexpr std::size_t min_secret_bytes = 32;  // HS256 wants a key at least as long as its hash
+// min_secret_bytes, max_token_ttl and the token lifetime bounds come from auth.hpp: the
+// verifier's rules are the ones the settings are checked against.
 constexpr std::int64_t max_ttl_seconds = 365 * 24 * 3600;
 
 bool is_id(std::string_view s) {
@@ -528,6 +529,21 @@ const setting settings[] = {
      "idle_timeout_seconds.",
      assign_integer<lim, &limits_config::ping_interval, 1, 3600>,
      show_integer<lim, &limits_config::ping_interval>},
+    {"limits", "max_connections", value_type::integer, "N",
+     "TCP connections (HTTP and WebSocket) open at once over the whole server, 1 to 1000000; "
+     "more are closed as they arrive.",
+     assign_integer<lim, &limits_config::max_connections, 1, 1000000>,
+     show_integer<lim, &limits_config::max_connections>},
+    {"limits", "max_connections_per_address", value_type::integer, "N",
+     "TCP connections open at once from one client IP address, 1 to 1000000. Behind a "
+     "reverse proxy every client has the proxy's address: raise it, or limit in the proxy.",
+     assign_integer<lim, &limits_config::max_connections_per_address, 1, 1000000>,
+     show_integer<lim, &limits_config::max_connections_per_address>},
+    {"limits", "new_visitors_per_minute_per_address", value_type::integer, "N",
+     "Anonymous visitors one client IP address may create per minute (POST /api/v1/visitors), "
+     "1 to 100000.",
+     assign_integer<lim, &limits_config::new_visitors_per_minute_per_address, 1, 100000>,
+     show_integer<lim, &limits_config::new_visitors_per_minute_per_address>},
 };
 
 const setting* find_setting(std::string_view section, std::string_view key) {
@@ -890,9 +906,16 @@ std::vector<std::string> agent_names(const config& c) {
   return names;
 }
 
-constexpr std::string_view site_keys[] = {
-    "id",       "origins",     "allow_anonymous", "jwt_secret_env",
-    "audience", "api_key_env", "default_agent",   "agents"};
+constexpr std::string_view site_keys[] = {"id",
+                                          "origins",
+                                          "allow_anonymous",
+                                          "jwt_secret_env",
+                                          "audience",
+                                          "issuer",
+                                          "max_token_lifetime_seconds",
+                                          "api_key_env",
+                                          "default_agent",
+                                          "agents"};
 
 std::optional<std::string> read_site(loader& ld, const toml::table& table, const config& cfg,
                                      site_config& out) {
@@ -941,6 +964,22 @@ std::optional<std::string> read_site(loader& ld, const toml::table& table, const
     return field_error(ld, *table.get("audience"), "site.audience", "must be 1 to 255 characters");
   }
   out.audience = audience.value_or(out.id);
+
+  std::optional<std::string> issuer;
+  if (auto error = read(ld, table, "site", "issuer", issuer)) return error;
+  if (issuer &&
+      (issuer->empty() || issuer->size() > max_issuer_bytes || has_control_characters(*issuer))) {
+    return field_error(ld, *table.get("issuer"), "site.issuer",
+                       "must be 1 to " + std::to_string(max_issuer_bytes) + " characters");
+  }
+  out.issuer = issuer.value_or("");
+
+  std::optional<std::int64_t> lifetime;
+  if (auto error = read_integer(ld, table, "site", "max_token_lifetime_seconds",
+                                min_max_token_lifetime.count(), max_token_ttl.count(), lifetime)) {
+    return error;
+  }
+  if (lifetime) out.max_token_lifetime = std::chrono::seconds(*lifetime);
 
   std::optional<std::vector<std::string>> agents;
   if (auto error = read(ld, table, "site", "agents", agents)) return error;
@@ -1263,7 +1302,8 @@ std::string token_help() {
        "none."},
       {"--ttl DURATION",
        "Lifetime: seconds, or a number ending in s, m, h or d, from 1s to "
-       "365d. Default: 1h."},
+       "365d, and at most the site's max_token_lifetime_seconds. Default: 1h, or "
+       "that maximum if it is shorter."},
   };
   return "Usage: palaver token --sub ID [OPTIONS]\n\n" +
          wrap(
@@ -1303,6 +1343,11 @@ Configuration file (TOML, given by --config or PALAVER_CONFIG):
     jwt_secret_env    NAME of the variable with the HS256 secret for identified
                       users (secrets are never in the file)
     audience          the JWT "aud" of identified users' tokens (default: id)
+    issuer            the JWT "iss" their tokens must carry (default: none, not
+                      checked)
+    max_token_lifetime_seconds
+                      refuse a user token whose exp is further ahead than this,
+                      60 to 315360000 (default: 86400, one day)
     api_key_env       NAME of the variable with the site backend's REST API key
     agents            agents visitors may pick (default: every agent)
     default_agent     agent of a new conversation (default: echo if allowed,
@@ -1445,6 +1490,15 @@ config_result<command> make_token_command(cli& c, const env_lookup& env) {
       return config_error{"--ttl: " + in_quotes(c.ttl) + " is out of range (1s to 365d)"};
     }
     out.ttl = std::chrono::seconds(*seconds);
+  }
+  if (c.ttl_option->count() == 0) {
+    // The default hour, unless the site accepts less: a token without --ttl always works.
+    out.ttl = std::min(out.ttl, site.max_token_lifetime);
+  } else if (out.ttl > site.max_token_lifetime) {
+    // The server would refuse such a token at once: say so now rather than print it.
+    return config_error{"--ttl: " + in_quotes(c.ttl) + " is longer than site '" + out.site +
+                        "' accepts (max_token_lifetime_seconds = " +
+                        std::to_string(site.max_token_lifetime.count()) + ")"};
   }
   out.config = std::move(*cfg);
   return command{std::move(out)};

@@ -20,6 +20,9 @@
 
 #include <boost/system/result.hpp>
 
+#include "auth.hpp"
+#include "session_limits.hpp"
+
 namespace palaver::server {
 
 enum class log_level { trace, debug, info, warn, error, off };
@@ -58,6 +61,10 @@ struct limits_config {
   std::chrono::seconds idle_timeout{60};   // no frame from the client for this long: close
   std::chrono::seconds auth_timeout{10};   // no successful auth by then: close with 1008
   std::chrono::seconds ping_interval{25};  // always below idle_timeout
+  // Per client IP address, where no identity exists yet (defaults in session_limits.hpp).
+  std::size_t max_connections = default_max_connections;  // over the whole server
+  std::size_t max_connections_per_address = default_max_connections_per_address;
+  int new_visitors_per_minute_per_address = default_new_visitors_per_minute_per_address;
   friend bool operator==(const limits_config&, const limits_config&) = default;
 };
 
@@ -70,6 +77,10 @@ struct site_config {
   std::optional<std::string> jwt_secret_env;  // where jwt_secret came from (for the log)
   std::optional<std::string> jwt_secret;      // HS256 key for identified users; absent: none
   std::string audience = "default";           // the JWT `aud` to require; default: the id
+  std::string issuer;                         // the JWT `iss` to require; empty: not checked
+  // A user token whose `exp` is further ahead than this is refused; `palaver token --ttl`
+  // may not exceed it either. 60 s .. max_token_ttl.
+  std::chrono::seconds max_token_lifetime = default_max_token_lifetime;
   std::optional<std::string> api_key_env;
   std::optional<std::string> api_key;  // the site backend's REST API key; absent: no REST access
   std::string default_agent = "echo";  // always one of `agents`
@@ -155,7 +166,9 @@ struct token_command {
   std::string site;                 // exists in config and has a jwt_secret
   std::string subject;              // `sub`: 1-255 bytes, no control characters
   std::optional<std::string> name;  // `name`: at most 100 bytes
-  std::chrono::seconds ttl{3600};   // `exp` = now + ttl; 1 s .. 365 days
+  // `exp` = now + ttl; 1 s .. 365 days and at most the site's max_token_lifetime (the
+  // default hour is cut to that maximum when it is shorter).
+  std::chrono::seconds ttl{3600};
 };
 
 // `palaver version` or `palaver --version`: print `text` ("palaver 0.1.0\n") to stdout.

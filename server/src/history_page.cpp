@@ -5,23 +5,22 @@
 
 namespace palaver::server {
 
-history_frame within_frame_limit(history_frame page) {
-  // The page without messages: its type, ids and numbers, well under this.
-  constexpr std::size_t envelope = 1024;
+bool fit_page(std::vector<message>& messages, std::size_t budget) {
   std::vector<std::size_t> sizes;
-  std::size_t total = envelope;
-  for (const message& m : page.messages) {
+  std::size_t total = 0;
+  for (const message& m : messages) {
     sizes.push_back(encode(m).size() + 1);  // and its comma
     total += sizes.back();
   }
   std::size_t drop = 0;
-  while (total > limits::max_server_frame_bytes && drop < sizes.size())
+  while (total > budget && drop + 1 < sizes.size())
     total -= sizes[drop++];
-  if (drop > 0) {
-    page.messages.erase(page.messages.begin(),
-                        page.messages.begin() + static_cast<std::ptrdiff_t>(drop));
-    page.has_more = true;
-  }
+  messages.erase(messages.begin(), messages.begin() + static_cast<std::ptrdiff_t>(drop));
+  return drop > 0;
+}
+
+history_frame within_page_limit(history_frame page) {
+  if (fit_page(page.messages)) page.has_more = true;
   return page;
 }
 

@@ -113,8 +113,11 @@ http::message_generator route(const server_context& context, const request& req)
 }  // namespace
 
 http_session::http_session(boost::asio::ip::tcp::socket socket,
-                           std::shared_ptr<server_context> context)
-    : state_(std::make_unique<state>(std::move(socket))), context_(std::move(context)) {}
+                           std::shared_ptr<server_context> context,
+                           std::unique_ptr<connection_slot> slot)
+    : state_(std::make_unique<state>(std::move(socket))),
+      context_(std::move(context)),
+      slot_(std::move(slot)) {}
 
 http_session::~http_session() = default;
 
@@ -156,7 +159,7 @@ void http_session::on_read(beast::error_code ec) {
       return send(closing(text_response(req, http::status::forbidden, "origin not allowed\n")),
                   false);
     stream.expires_never();  // the WebSocket keeps its own timeouts
-    return start_ws_session(std::move(stream), std::move(req), context_);
+    return start_ws_session(std::move(stream), std::move(req), context_, std::move(slot_));
   }
 
   const bool keep_alive = req.keep_alive();
@@ -165,9 +168,12 @@ void http_session::on_read(beast::error_code ec) {
 }
 
 void http_session::do_rest(request req) {
-  rest_request rest{std::string(req.method_string()), std::string(req.target()),
+  rest_request rest{std::string(req.method_string()),
+                    std::string(req.target()),
                     std::string(req[http::field::authorization]),
-                    std::string(req["X-Palaver-Site"]), std::move(req.body())};
+                    std::string(req["X-Palaver-Site"]),
+                    std::move(req.body()),
+                    slot_->address()};
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   handle_rest(

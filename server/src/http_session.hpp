@@ -15,11 +15,13 @@ class message_generator;
 
 namespace palaver::server {
 
+class connection_slot;
 struct server_context;
 
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_context> context);
+  http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_context> context,
+               std::unique_ptr<connection_slot> slot);
   ~http_session();
   void start();
 
@@ -39,6 +41,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   std::unique_ptr<state> state_;
   std::shared_ptr<server_context> context_;
+  std::unique_ptr<connection_slot> slot_;  // after context_: given back before it goes
 };
 
 }  // namespace palaver::server

@@ -4,6 +4,8 @@
 #include <boost/asio/strand.hpp>
 
 #include "http_session.hpp"
+#include "log.hpp"
+#include "server_context.hpp"
 
 namespace palaver::server {
 
@@ -57,12 +59,23 @@ void listener::do_accept() {
 void listener::on_accept(boost::system::error_code ec, asio::ip::tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;  // stopped
   if (!ec) {
+    boost::system::error_code no_peer;
+    const auto peer = socket.remote_endpoint(no_peer);
+    auto slot =
+        no_peer ? nullptr : context_->addresses.open(peer.address().to_string(), context_->limits);
+    if (!slot) {
+      // Over max_connections or max_connections_per_address: closed at once, before it costs
+      // a session. A log line per refusal would let a flood fill the log: debug only.
+      if (logs(log_level::debug)) log_line(log_level::debug, "connection refused: too many open");
+      socket.close(no_peer);
+      return do_accept();
+    }
     // Deltas are small and must not wait for the peer's delayed ACK (Nagle's algorithm holds
     // a small segment while one is unacknowledged: up to 40 ms here). Batching is the write
     // layer's job: it sends whatever is pending in one write.
     boost::system::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    std::make_shared<http_session>(std::move(socket), context_)->start();
+    std::make_shared<http_session>(std::move(socket), context_, std::move(slot))->start();
     return do_accept();
   }
   // A failed accept (too many open files, say) must not end the loop, nor spin: wait a bit.

@@ -1,14 +1,51 @@
 // See log.hpp.
 #include "log.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 namespace palaver::server {
 namespace {
 
 std::atomic<log_level> threshold{log_level::info};
+
+// However many events a hostile peer causes, the log grows by at most this many lines a
+// second (after a burst): a full disk from a log flood is a denial of service too. Lines over
+// the budget are counted, and the next line that goes out says how many were left out.
+constexpr double lines_per_second = 100;
+constexpr double burst_lines = 1000;
+
+class line_budget {
+ public:
+  // Whether a line may go out now; `suppressed` gets the count left out before it.
+  bool take(std::uint64_t& suppressed) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    tokens_ =
+        std::min(burst_lines, tokens_ + lines_per_second *
+                                            std::chrono::duration<double>(now - refilled_).count());
+    refilled_ = now;
+    if (tokens_ < 1) {
+      ++suppressed_;
+      return false;
+    }
+    tokens_ -= 1;
+    suppressed = std::exchange(suppressed_, 0);
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  double tokens_ = burst_lines;
+  std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
+  std::uint64_t suppressed_ = 0;
+};
+
+line_budget budget;
 
 }  // namespace
 
@@ -22,7 +59,13 @@ bool logs(log_level level) {
 
 void log_line(log_level level, std::string_view text) {
   if (!logs(level)) return;
-  std::string line = "palaver: ";
+  std::uint64_t suppressed = 0;
+  if (!budget.take(suppressed)) return;
+  std::string line;
+  if (suppressed > 0)
+    line = "palaver: warn: " + std::to_string(suppressed) + " log lines left out (over " +
+           std::to_string(static_cast<int>(lines_per_second)) + " a second)\n";
+  line += "palaver: ";
   line += to_string(level);
   line += ": ";
   line += text;

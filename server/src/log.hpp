@@ -1,5 +1,7 @@
 // The server's log: one line per event on stderr, below a level set once at start-up.
 // Lines never carry tokens, secrets or message text: callers pass codes, ids and sizes.
+// At most 100 lines a second after a burst of 1000: a flood of events cannot flood the log (the
+// next line says how many were left out).
 // Thread-safe: each line is written with one call, and the level is read atomically.
 #pragma once
 

@@ -62,7 +62,23 @@ session_limits limits_from(const limits_config& l) {
   limits.idle_timeout = l.idle_timeout;
   limits.ping_interval = l.ping_interval;
   limits.frames_per_second = l.frames_per_second_per_socket;
+  limits.max_connections = l.max_connections;
+  limits.max_connections_per_address = l.max_connections_per_address;
+  limits.new_visitors_per_minute_per_address = l.new_visitors_per_minute_per_address;
   return limits;
+}
+
+// What the verifier needs of a site; `serve` and `token` build it alike, so `palaver token`
+// signs what the server accepts.
+site_auth auth_of(const site_config& site) {
+  site_auth auth;
+  auth.site_id = site.id;
+  auth.secret = site.jwt_secret.value_or("");
+  auth.audience = site.audience;
+  auth.allow_anonymous = site.allow_anonymous;
+  auth.issuer = site.issuer;
+  auth.max_token_lifetime = site.max_token_lifetime;
+  return auth;
 }
 
 openai_agent::options openai_options(const std::string& name, const openai_agent_config& c) {
@@ -154,7 +170,7 @@ int serve(const config& cfg) {
   const std::vector<std::string> own = own_origins(cfg, bound.port());
   std::vector<std::string> all_origins = own;
   for (const site_config& site : cfg.sites) {
-    site_auth auth{site.id, site.jwt_secret.value_or(""), site.audience, site.allow_anonymous};
+    site_auth auth = auth_of(site);
     if (auto checked = check_site_auth(auth); !checked) {
       std::cerr << "palaver: site " << site.id << ": " << checked.error().reason << "\n";
       return 1;
@@ -201,8 +217,7 @@ int serve(const config& cfg) {
 
 int mint(const token_command& t) {
   const site_config* site = t.config.find_site(t.site);
-  auto token = mint_user_token(site->jwt_secret.value_or(""), site->audience, t.subject,
-                               t.name.value_or(""), t.ttl);
+  auto token = mint_user_token(auth_of(*site), t.subject, t.name.value_or(""), t.ttl);
   if (!token) {
     std::cerr << "palaver token: " << token.error().reason << "\n";
     return 1;

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "chat_hub.hpp"
+#include "history_page.hpp"
 #include "hub_client.hpp"
 #include "server_context.hpp"
 #include "store.hpp"
@@ -230,8 +231,6 @@ void post_operator_message(const server_context& context, const caller& c, messa
         if (stored) return done({201, encode(*stored)});
         if (stored.error() == store_errc::not_found)
           return done(failure(error_code::not_found, "no such conversation"));
-        if (stored.error() == store_errc::conflict)
-          return done(failure(error_code::conflict, "client_msg_id: a visitor's message has it"));
         done(failure(error_code::internal, "could not store the message"));
       });
 }
@@ -252,15 +251,18 @@ void post_feedback(const server_context& context, const caller& c, const rest_re
                            });
 }
 
-void create_visitor(const server_context& context, const rest_request& request, done_fn done) {
+void create_visitor(server_context& context, const rest_request& request, done_fn done) {
   const site_entry* site = context.find_site(
       request.site.empty() ? std::nullopt : std::optional<std::string>(request.site));
   if (!site) return done(failure(error_code::not_found, "no such site"));
   if (!site->auth.allow_anonymous)
     return done(failure(error_code::forbidden, "this site does not allow anonymous visitors"));
+  // Anyone may ask, with no credential: bounded per client address. A visitor costs nothing
+  // until it sends a message (the store sees it then), so what gets through is cheap.
+  if (!context.addresses.admit_new_visitor(request.peer, context.limits))
+    return done(failure(error_code::rate_limited, "too many new visitors from this address"));
   auto visitor = context.auth->new_visitor(site->auth.site_id);
   if (!visitor) return done(failure(error_code::internal, visitor.error().reason));
-  context.db->touch_visitor(visitor->who.user_id, site->auth.site_id);
   // Both values are of safe characters: no escaping needed.
   done({201, "{\"token\":\"" + *visitor->visitor_token + "\",\"user_id\":\"" +
                  visitor->who.user_id + "\"}"});
@@ -307,6 +309,7 @@ void list_messages(const server_context& context, const caller& c, const std::st
                       [done](store::outcome<message_page> page) {
                         if (!page)
                           return done(failure(error_code::not_found, "before: no such message"));
+                        if (fit_page(page->messages)) page->has_more = true;
                         std::vector<std::string> items;  // newest first
                         for (auto it = page->messages.rbegin(); it != page->messages.rend(); ++it)
                           items.push_back(encode(*it));
@@ -316,6 +319,25 @@ void list_messages(const server_context& context, const caller& c, const std::st
                         done({200, body + "}"});
                       });
   });
+}
+
+// The answer to a message sent before with the same client_msg_id: at once, with its reply
+// as stored (the first assistant message after it; still streaming, it is as last saved).
+// 202 without `reply` while there is none yet.
+void answer_repeat(const server_context& context, message sent, done_fn done) {
+  const std::string id = sent.conversation_id;
+  const seq_t after = sent.seq;
+  context.db->messages_after(
+      id, after, max_page_rows,
+      [sent = std::move(sent), done](store::outcome<message_replay> later) {
+        if (!later) return done(failure(error_code::internal, "could not read the reply"));
+        std::string body =
+            R"({"conversation_id":")" + sent.conversation_id + R"(","message":)" + encode(sent);
+        for (const message& m : later->messages)
+          if (m.author_role == role::assistant)
+            return done({200, body + R"(,"reply":)" + encode(m) + "}"});
+        done({202, body + "}"});
+      });
 }
 
 // A visitor's or user's message, answered synchronously; from the site's backend, a human
@@ -328,9 +350,20 @@ void post_message(std::shared_ptr<server_context> context, const caller& c,
   auto& message = std::get<message_frame>(*frame);
   if (conversation_id) message.conversation_id = conversation_id;
   if (!c.who) return post_operator_message(*context, c, std::move(message), std::move(done));
-  auto poster = std::make_shared<sync_message>(context, *c.who, message.client_msg_id,
-                                               message.conversation_id, std::move(done));
-  poster->start(std::move(message), context->executor);
+  // A repeat (a client that timed out and tries again) is answered from the store: the hub
+  // would only acknowledge it again, and no new reply would come to end the wait.
+  std::string client_msg_id = message.client_msg_id;
+  context->db->get_sent_message(
+      c.owner, std::move(client_msg_id),
+      [context, who = *c.who, message = std::move(message),
+       done = std::move(done)](store::outcome<message_row> sent) mutable {
+        if (sent) return answer_repeat(*context, std::move(sent->msg), std::move(done));
+        if (sent.error() != store_errc::not_found)
+          return done(failure(error_code::internal, "could not read the messages"));
+        auto poster = std::make_shared<sync_message>(context, who, message.client_msg_id,
+                                                     message.conversation_id, std::move(done));
+        poster->start(std::move(message), context->executor);
+      });
 }
 
 // An empty conversation for the caller, with the site's default agent.

@@ -19,6 +19,7 @@ struct rest_request {
   std::string authorization;  // the Authorization header, "Bearer ..."
   std::string site;           // the X-Palaver-Site header; empty: the first site
   std::string body;
+  std::string peer;  // the client's IP address, for the limits per address
 };
 
 struct rest_response {

@@ -22,6 +22,51 @@ void socket_count::remove(const std::string& owner) {
   if (auto it = open_.find(owner); it != open_.end() && --it->second <= 0) open_.erase(it);
 }
 
+connection_slot::~connection_slot() {
+  owner_.close(address_);
+}
+
+std::unique_ptr<connection_slot> address_limits::open(std::string address,
+                                                      const session_limits& limits) {
+  std::lock_guard lock(mutex_);
+  if (open_total_ >= limits.max_connections) return nullptr;
+  std::size_t& open = open_[address];
+  if (open >= limits.max_connections_per_address) return nullptr;
+  ++open;
+  ++open_total_;
+  return std::make_unique<connection_slot>(*this, std::move(address));
+}
+
+void address_limits::close(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  --open_total_;
+  if (auto it = open_.find(address); it != open_.end() && --it->second == 0) open_.erase(it);
+}
+
+bool address_limits::admit_new_visitor(const std::string& address, const session_limits& limits) {
+  const double per_minute = limits.new_visitors_per_minute_per_address;
+  const auto now = std::chrono::steady_clock::now();
+  const auto refill = [&](bucket& b) {
+    const double minutes = std::chrono::duration<double, std::ratio<60>>(now - b.refilled).count();
+    b.tokens = std::min(per_minute, b.tokens + per_minute * minutes);
+    b.refilled = now;
+  };
+  std::lock_guard lock(mutex_);
+  // Addresses whose bucket has filled up again are as good as new: forget them, so the map
+  // stays as small as the addresses that created visitors lately.
+  constexpr std::size_t prune_above = 4096;
+  if (visitors_.size() > prune_above)
+    for (auto it = visitors_.begin(); it != visitors_.end();) {
+      refill(it->second);
+      it = it->second.tokens >= per_minute ? visitors_.erase(it) : std::next(it);
+    }
+  auto [it, fresh] = visitors_.try_emplace(address, bucket{per_minute, now});
+  if (!fresh) refill(it->second);
+  if (it->second.tokens < 1) return false;
+  it->second.tokens -= 1;
+  return true;
+}
+
 const site_entry* server_context::find_site(const std::optional<std::string>& id) const {
   if (!id) return sites.empty() ? nullptr : &sites.front();
   for (const site_entry& site : sites)

@@ -2,6 +2,7 @@
 // at start-up and read-only afterwards (the hub is thread-safe): safe on any thread.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -59,6 +60,51 @@ class socket_count {
   std::unordered_map<std::string, int> open_;
 };
 
+class address_limits;
+
+// A connection's place within the connection limits, from its client's address; given back
+// when destroyed. The address_limits outlives every slot (it lives in the server_context that
+// every connection holds).
+class connection_slot {
+ public:
+  connection_slot(address_limits& owner, std::string address)
+      : owner_(owner), address_(std::move(address)) {}
+  ~connection_slot();
+  connection_slot(const connection_slot&) = delete;
+  connection_slot& operator=(const connection_slot&) = delete;
+  const std::string& address() const { return address_; }  // the client's IP, as text
+
+ private:
+  address_limits& owner_;
+  std::string address_;
+};
+
+// Per client address, the limits no login can bound: connections open at once (over the
+// whole server and per address) and anonymous visitors created per minute. Thread-safe (a
+// mutex, taken once per connection or created visitor: never per frame).
+class address_limits {
+ public:
+  // A slot for a new connection from `address`; nullptr when the server or that address
+  // already has its limit open.
+  std::unique_ptr<connection_slot> open(std::string address, const session_limits& limits);
+  // Whether `address` may create another anonymous visitor now (a token bucket refilled at
+  // limits.new_visitors_per_minute_per_address).
+  bool admit_new_visitor(const std::string& address, const session_limits& limits);
+
+ private:
+  friend class connection_slot;
+  void close(const std::string& address);
+
+  struct bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point refilled;
+  };
+  std::mutex mutex_;
+  std::size_t open_total_ = 0;
+  std::unordered_map<std::string, std::size_t> open_;
+  std::unordered_map<std::string, bucket> visitors_;
+};
+
 struct server_context {
   session_limits limits;
   origin_policy origins;  // the server's own and every site's: checked at the upgrade
@@ -72,6 +118,7 @@ struct server_context {
   int messages_per_minute = 20;           // per socket, reported in `ready.limits`
   int sockets_per_identity = 10;
   socket_count sockets;
+  address_limits addresses;
 
   // The site an `auth` names; absent: the first configured site. nullptr: no such site.
   const site_entry* find_site(const std::optional<std::string>& id) const;

@@ -402,6 +402,15 @@ std::optional<conversation_row> find_conversation(database& d, const std::string
   return read_conversation(*q);
 }
 
+// The message with `client_msg_id` among those deduplicated under `dedupe_key`.
+std::optional<message_row> find_sent_message(database& d, const std::string& dedupe_key,
+                                             const std::string& client_msg_id) {
+  in_use q(d.message_by_client_id);
+  bind_all(*q, dedupe_key, client_msg_id);
+  if (!q->executeStep()) return std::nullopt;
+  return read_message(*q);
+}
+
 std::optional<message_row> find_message(database& d, const std::string& id) {
   in_use q(d.message_by_id);
   bind_all(*q, id);
@@ -428,35 +437,48 @@ struct new_conversation {
   const std::string& site_id;
 };
 
-store::outcome<added_message> add_message(database& d, message m, const std::string& owner_id,
+// Who posts a message. A visitor posts into their own conversations, and a resend is found
+// among their own client_msg_ids; a site's operator posts into any conversation of the site,
+// and a resend is found among the operators' ids in that conversation: never a visitor's.
+struct sender {
+  bool operator_ = false;
+  std::string id;  // the visitor's owner_id, or the operator's site_id
+
+  std::string dedupe_key(const message& m) const {
+    return operator_ ? "o:" + m.conversation_id : id;
+  }
+  bool may_post(const conversation_row& c) const {
+    return operator_ ? c.site_id == id : c.owner_id == id;
+  }
+};
+
+store::outcome<added_message> add_message(database& d, message m, const sender& from,
                                           std::optional<new_conversation> create) {
+  if (create) m.conversation_id = create->conv.id;
+  const std::string dedupe_key = from.dedupe_key(m);
   if (!m.client_msg_id.empty()) {
-    in_use q(d.message_by_client_id);
-    bind_all(*q, owner_id, m.client_msg_id);
-    if (q->executeStep()) {
-      message_row prior = read_message(*q);
-      auto conv = find_conversation(d, prior.msg.conversation_id);
+    if (auto prior = find_sent_message(d, dedupe_key, m.client_msg_id)) {
+      auto conv = find_conversation(d, prior->msg.conversation_id);
       if (!conv) return store_errc::failed;  // the foreign key makes this impossible
-      return added_message{std::move(prior.msg), std::move(conv->conv), false};
+      return added_message{std::move(prior->msg), std::move(conv->conv), false};
     }
   }
   if (create) {
     const conversation& c = create->conv;
     in_use q(d.insert_conversation);
-    bind_all(*q, c.id, create->site_id, owner_id, c.title, c.agent, c.created_at, c.updated_at,
+    bind_all(*q, c.id, create->site_id, from.id, c.title, c.agent, c.created_at, c.updated_at,
              c.last_seq);
     if (q->exec() == 0) return store_errc::conflict;
-    m.conversation_id = c.id;
   } else {
     auto conv = find_conversation(d, m.conversation_id);
-    if (!conv || conv->owner_id != owner_id) return store_errc::not_found;
+    if (!conv || !from.may_post(*conv)) return store_errc::not_found;
   }
   if (!bump_conversation(d, m.conversation_id, m.seq)) return store_errc::not_found;
   {
     in_use q(d.insert_message);
     const auto client_msg_id = non_empty(m.client_msg_id);
     // owner_id only with a client_msg_id: it exists for the dedupe index.
-    const auto dedupe_owner = client_msg_id ? std::optional<std::string>(owner_id) : std::nullopt;
+    const auto dedupe_owner = client_msg_id ? std::optional<std::string>(dedupe_key) : std::nullopt;
     bind_all(*q, m.id, m.conversation_id, to_string(m.author_role), m.text, to_string(m.status),
              m.seq, m.created_at, d.now(), dedupe_owner, client_msg_id, m.author, std::nullopt,
              std::nullopt, std::nullopt, m.metadata.text(), buttons_json(m.buttons),
@@ -798,7 +820,7 @@ void store::start_conversation(conversation conv, std::string site_id, std::stri
       "start_conversation", true,
       [conv = std::move(conv), site_id = std::move(site_id), owner_id = std::move(owner_id),
        first = std::move(first)](connection& d) {
-        return add_message(d, first, owner_id, new_conversation{conv, site_id});
+        return add_message(d, first, sender{false, owner_id}, new_conversation{conv, site_id});
       },
       std::move(done));
 }
@@ -808,7 +830,17 @@ void store::add_user_message(message m, std::string owner_id,
   submit<outcome<added_message>>(
       "add_user_message", true,
       [m = std::move(m), owner_id = std::move(owner_id)](connection& d) {
-        return add_message(d, m, owner_id, std::nullopt);
+        return add_message(d, m, sender{false, owner_id}, std::nullopt);
+      },
+      std::move(done));
+}
+
+void store::add_operator_message(message m, std::string site_id,
+                                 callback<outcome<added_message>> done) {
+  submit<outcome<added_message>>(
+      "add_operator_message", true,
+      [m = std::move(m), site_id = std::move(site_id)](connection& d) {
+        return add_message(d, m, sender{true, site_id}, std::nullopt);
       },
       std::move(done));
 }
@@ -906,6 +938,19 @@ void store::get_message(std::string id, callback<outcome<message_row>> done) {
       "get_message", false,
       [id = std::move(id)](connection& d) -> outcome<message_row> {
         auto row = find_message(d, id);
+        if (!row) return store_errc::not_found;
+        return std::move(*row);
+      },
+      std::move(done));
+}
+
+void store::get_sent_message(std::string owner_id, std::string client_msg_id,
+                             callback<outcome<message_row>> done) {
+  submit<outcome<message_row>>(
+      "get_sent_message", false,
+      [owner_id = std::move(owner_id),
+       client_msg_id = std::move(client_msg_id)](connection& d) -> outcome<message_row> {
+        auto row = find_sent_message(d, owner_id, client_msg_id);
         if (!row) return store_errc::not_found;
         return std::move(*row);
       },

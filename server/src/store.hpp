@@ -182,6 +182,11 @@ class store {
   // conversation does not exist or is not owner_id's. Raises last_seq to m.seq.
   void add_user_message(message m, std::string owner_id, callback<outcome<added_message>> done);
 
+  // A human operator's message (role operator) in conversation m.conversation_id of site_id.
+  // Deduplicated on (m.conversation_id, m.client_msg_id) among operators' messages, never
+  // against a visitor's ids. not_found: no such conversation on that site. Raises last_seq.
+  void add_operator_message(message m, std::string site_id, callback<outcome<added_message>> done);
+
   // Upserts a message by id: inserts it, or replaces its text, status, seq, author, buttons,
   // attachments and metadata (id, conversation, role, created_at and client_msg_id stay).
   // For replies, while streaming and when done. Raises the conversation's last_seq to m.seq
@@ -220,6 +225,10 @@ class store {
   void get_conversation(std::string id, callback<outcome<conversation_row>> done);
   void get_conversation_with_asks(std::string id, callback<outcome<conversation_with_asks>> done);
   void get_message(std::string id, callback<outcome<message_row>> done);
+  // The message owner_id sent with client_msg_id (what a resend is matched with).
+  // not_found: none.
+  void get_sent_message(std::string owner_id, std::string client_msg_id,
+                        callback<outcome<message_row>> done);
   // Open or answered; callers check ownership as for a conversation.
   void get_ask(std::string request_id, callback<outcome<ask_row>> done);
 

@@ -17,8 +17,9 @@ namespace {
 // - Identities (owner_id) are strings unique across sites; the auth layer qualifies
 //   host-supplied user ids so that two sites' "alice" differ.
 // - messages.ord (the rowid) is creation order: pages follow it, because created_at can tie
-//   and ids are not ordered. messages.owner_id is set only on a visitor's message with a
-//   client_msg_id, so the partial unique index can dedupe resends per identity.
+//   and ids are not ordered. messages.owner_id is set only on a message with a
+//   client_msg_id, so the partial unique index can dedupe resends per identity (version 3:
+//   per author — an operator's key is "o:" and the conversation's id).
 // - Deleting a conversation deletes its messages and their feedback (ON DELETE CASCADE):
 //   a deleted conversation is gone, not hidden.
 // - store_state.clean_shutdown tells start-up recovery whether the last run ended in order.
@@ -106,6 +107,15 @@ CREATE TABLE asks (
 );
 -- A conversation's open asks in seq order (answered_at IS NULL), and the FK's child lookup.
 CREATE INDEX asks_by_conversation ON asks (conversation_id, answered_at, seq);
+)sql",
+
+    // Version 3: operators' messages are deduplicated among the operators' ids in their
+    // conversation, not under the visitor's identity, where a visitor's message reusing the
+    // id was taken for a resend of the operator's and lost. Unique before (one owner per
+    // conversation), so unique after.
+    R"sql(
+UPDATE messages SET owner_id = 'o:' || conversation_id
+  WHERE role = 'operator' AND client_msg_id IS NOT NULL;
 )sql",
 };
 

@@ -14,7 +14,7 @@ class Database;
 namespace palaver::server::schema {
 
 // The PRAGMA user_version this build writes and understands.
-inline constexpr int current_version = 2;
+inline constexpr int current_version = 3;
 
 // Brings the database up to current_version, one transaction per migration (the migration's
 // DDL and its user_version together, so a crash leaves a whole version). Error: a reason fit

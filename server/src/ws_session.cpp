@@ -9,6 +9,7 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "palaver/codec.hpp"
@@ -60,10 +61,11 @@ constexpr std::size_t kept_inbox_frames = 64;
 class ws_session final : public hub_client, public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(beast::tcp_stream stream, http::request<http::string_body> upgrade,
-             std::shared_ptr<server_context> context)
-      : ws_(stream.release_socket(), context->stats.get()),
+             std::shared_ptr<server_context> context, std::unique_ptr<connection_slot> slot)
+      : ws_(stream.release_socket(), context->stats.get(), context->limits.outgoing_queue_bytes),
         upgrade_(std::make_unique<http::request<http::string_body>>(std::move(upgrade))),
         context_(std::move(context)),
+        slot_(std::move(slot)),
         timer_(ws_.get_executor()),
         id_(next_client_id()),
         tokens_(context_->limits.frames_per_second) {}
@@ -91,7 +93,10 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   void on_read(beast::error_code ec, std::size_t bytes);
   void on_frame(std::string_view text);
   void dispatch(client_frame frame);
-  bool take_rate_token(clock::time_point now);
+  // Frames over the socket's rate are refused; one that keeps on until it owes a whole
+  // second's worth (sending at twice the rate for a while) is abusive and is closed.
+  enum class rate_verdict { within, over, abusive };
+  rate_verdict take_rate_token(clock::time_point now);
   void count_error(std::string_view frame);
   // Sends a frame of the session's own (the hub's come through deliver()).
   void send(const server_frame& frame);
@@ -110,10 +115,14 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   std::string gathered_;  // a frame larger than one chunk, so far
   std::unique_ptr<http::request<http::string_body>> upgrade_;  // until auth: its Origin
   std::shared_ptr<server_context> context_;
+  std::unique_ptr<connection_slot> slot_;  // after context_: given back before it goes
   // The one timer: the auth deadline, the next ping, the idle timeout, the close's end.
   asio::steady_timer timer_;
   clock::time_point auth_deadline_;
-  clock::time_point heard_;  // the last frame or pong from the peer
+  // The last sign of a live, authenticated client: a data frame, or the pong to our ping.
+  // Pings and unsolicited pongs cost nothing to send, so they do not keep a socket open.
+  clock::time_point heard_;
+  bool ping_outstanding_ = false;
   const std::uint64_t id_;
 
   bool accepted_ = false;
@@ -130,8 +139,9 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   bool closing_ = false;  // the close handshake began: nothing new goes out
   bool closed_ = false;
 
-  double tokens_;  // frames this socket may still send this second (token bucket)
+  double tokens_;  // frames this socket may still send this second (token bucket; < 0: owed)
   clock::time_point refilled_ = clock::now();
+  bool over_rate_ = false;  // RATE_LIMITED was sent for the frames refused since the last one in
 };
 
 // ---- handshake and auth -------------------------------------------------------------------
@@ -146,9 +156,22 @@ void ws_session::run() {
   timeouts.idle_timeout = websocket::stream_base::none();
   timeouts.keep_alive_pings = false;
   ws_.set_option(timeouts);
-  // Runs inside a read, on the strand. Only a pong tells that a quiet peer is alive.
+  // Runs inside a read, on the strand. Control frames count against the frame rate like any
+  // other (Beast answers each ping with a pong, whatever the rate); only the pong to our own
+  // ping tells that a quiet peer is alive.
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind != websocket::frame_type::close) heard_ = clock::now();
+    if (kind == websocket::frame_type::close || closed_) return;
+    const auto now = clock::now();
+    if (take_rate_token(now) == rate_verdict::abusive) {
+      if (logs(log_level::debug))
+        log_line(log_level::debug,
+                 "socket " + std::to_string(id_) + " closed: control frame flood");
+      return drop();
+    }
+    if (kind == websocket::frame_type::pong && ping_outstanding_) {
+      ping_outstanding_ = false;
+      heard_ = now;
+    }
   });
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "palaver"); }));
@@ -187,6 +210,7 @@ void ws_session::authenticate(const auth_frame& auth) {
     return close(close_policy, "too many sockets");
   }
   authenticated_ = true;
+  const bool new_visitor = outcome->visitor_token.has_value();
   who_ = std::move(outcome->who);
   owner_ = owner;
   upgrade_.reset();  // not needed any more
@@ -196,7 +220,9 @@ void ws_session::authenticate(const auth_frame& auth) {
                    std::move(outcome->visitor_token),
                    {static_cast<std::int64_t>(context_->limits.max_frame_bytes),
                     context_->messages_per_minute}});
-  if (who_.anonymous) context_->db->touch_visitor(who_.user_id, who_.site_id);  // last seen
+  // A returning visitor's last visit. A new one is not stored until its first message: an
+  // anonymous auth costs nothing to send, so it must cost the store nothing either.
+  if (who_.anonymous && !new_visitor) context_->db->touch_visitor(who_.user_id, who_.site_id);
   context_->hub->connect(shared_from_this());
 }
 
@@ -228,9 +254,10 @@ void ws_session::on_timer(beast::error_code ec) {
   out().release_idle_buffers();
   auto next_ping = heard_ + limits.ping_interval;
   if (now >= next_ping) {
-    out().append_ping();
+    if (!out().append_ping()) return on_closed();
     out().flush();
     context_->stats->frame_sent();
+    ping_outstanding_ = true;
     next_ping = now + limits.ping_interval;
   }
   auto next = std::min(next_ping, heard_ + limits.idle_timeout);
@@ -266,11 +293,19 @@ void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
 
 void ws_session::on_frame(std::string_view text) {
   context_->stats->frame_received();
-  heard_ = clock::now();
-  if (!take_rate_token(heard_)) {
-    send(error_frame{error_code::rate_limited, "too many frames per second", std::nullopt,
-                     std::nullopt});
-  } else if (!ws_.got_text()) {
+  const auto now = clock::now();
+  if (authenticated_) heard_ = now;
+  const rate_verdict rate = take_rate_token(now);
+  if (rate == rate_verdict::abusive) return close(close_policy, "too many frames");
+  if (rate == rate_verdict::over) {
+    // One error for a run of refused frames: a flood is not answered frame for frame.
+    if (!std::exchange(over_rate_, true))
+      send(error_frame{error_code::rate_limited, "too many frames per second", std::nullopt,
+                       std::nullopt});
+    return;
+  }
+  over_rate_ = false;
+  if (!ws_.got_text()) {
     send(error_frame{error_code::bad_frame, "frames are JSON text, not binary", std::nullopt,
                      std::nullopt});
   } else {
@@ -296,27 +331,30 @@ void ws_session::dispatch(client_frame frame) {
   context_->hub->handle(shared_from_this(), std::move(frame));
 }
 
-// Every error sent is counted for /metrics and logged: its code and, for a rejected frame,
-// the field and rule (never a value: no token or message text). Read off the canonical
-// text, where "type" comes first, then "code" and "message".
+// Every error sent is counted for /metrics (by code: the summary an operator watches). A
+// client's mistakes are logged at debug only (a hostile client makes as many as it likes);
+// the server's own failures (INTERNAL) at warn. Never a value: no token or message text.
+// Read off the canonical text, where "type" comes first, then "code" and "message".
 void ws_session::count_error(std::string_view frame) {
   constexpr std::string_view prefix = R"({"type":"error","code":")";
   if (!frame.starts_with(prefix)) return;
   const std::string_view rest = frame.substr(prefix.size());
   const std::string_view name = rest.substr(0, rest.find('"'));
-  if (auto code = error_code_from_string(name)) context_->stats->error_sent(*code);
-  if (logs(log_level::info))
-    log_line(log_level::info, "socket " + std::to_string(id_) + " " + std::string(name) + " " +
-                                  (owner_.empty() ? std::string("(before auth)") : owner_));
+  const auto code = error_code_from_string(name);
+  if (code) context_->stats->error_sent(*code);
+  const log_level level = code == error_code::internal ? log_level::warn : log_level::debug;
+  if (logs(level))
+    log_line(level, "socket " + std::to_string(id_) + " " + std::string(name) + " " +
+                        (owner_.empty() ? std::string("(before auth)") : owner_));
 }
 
-bool ws_session::take_rate_token(clock::time_point now) {
+ws_session::rate_verdict ws_session::take_rate_token(clock::time_point now) {
   const double rate = context_->limits.frames_per_second;
   tokens_ = std::min(rate, tokens_ + rate * std::chrono::duration<double>(now - refilled_).count());
   refilled_ = now;
-  if (tokens_ < 1) return false;
   tokens_ -= 1;
-  return true;
+  if (tokens_ >= 0) return rate_verdict::within;
+  return tokens_ < -rate ? rate_verdict::abusive : rate_verdict::over;
 }
 
 // ---- writing and closing -----------------------------------------------------------------
@@ -354,16 +392,7 @@ void ws_session::send(const server_frame& frame) {
 void ws_session::append(std::string_view frame) {
   if (closed_ || closing_) return;  // closing: nothing new goes out
   count_error(frame);
-  // One frame alone may exceed the limit (a big history page): a reader is behind only when
-  // more is waiting.
-  const std::size_t backlog = out().backlog();
-  if (backlog > 0 && backlog + frame.size() > context_->limits.outgoing_queue_bytes) {
-    // A reader this far behind would grow memory without bound; nobody else waits for it.
-    // It does not read, so no close frame would reach it.
-    log_line(log_level::info, "socket " + std::to_string(id_) + " closed: too far behind");
-    return drop();
-  }
-  out().append_text(frame);
+  if (!out().append_text(frame)) return on_closed();  // over the backlog limit: dropped
   context_->stats->frame_sent();
 }
 
@@ -386,6 +415,8 @@ void ws_session::drop() {
 void ws_session::on_closed() {
   if (closed_) return;
   closed_ = true;
+  if (out().overflowed())
+    log_line(log_level::info, "socket " + std::to_string(id_) + " closed: too far behind");
   if (accepted_) context_->stats->connection_closed();
   timer_.cancel();
   if (authenticated_) {
@@ -397,8 +428,11 @@ void ws_session::on_closed() {
 }  // namespace
 
 void start_ws_session(beast::tcp_stream stream, http::request<http::string_body> upgrade,
-                      std::shared_ptr<server_context> context) {
-  std::make_shared<ws_session>(std::move(stream), std::move(upgrade), std::move(context))->run();
+                      std::shared_ptr<server_context> context,
+                      std::unique_ptr<connection_slot> slot) {
+  std::make_shared<ws_session>(std::move(stream), std::move(upgrade), std::move(context),
+                               std::move(slot))
+      ->run();
 }
 
 }  // namespace palaver::server

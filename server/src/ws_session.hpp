@@ -13,11 +13,14 @@
 
 namespace palaver::server {
 
+class connection_slot;
 struct server_context;
 
-// Takes over a connection whose upgrade request was read and permitted.
+// Takes over a connection whose upgrade request was read and permitted, with its place within
+// the connection limits.
 void start_ws_session(boost::beast::tcp_stream stream,
                       boost::beast::http::request<boost::beast::http::string_body> upgrade,
-                      std::shared_ptr<server_context> context);
+                      std::shared_ptr<server_context> context,
+                      std::unique_ptr<connection_slot> slot);
 
 }  // namespace palaver::server

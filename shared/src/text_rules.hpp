@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "palaver/limits.hpp"
+#include "palaver/url.hpp"
 
 namespace palaver::detail::text_rules {
 
@@ -43,14 +44,13 @@ inline bool is_mime_type(std::string_view s) {
   return all_of(s.substr(0, slash), is_mime_char) && all_of(s.substr(slash + 1), is_mime_char);
 }
 
-// Only web links with a host and server-relative paths: never javascript:, data: or the
-// like, nor what a browser resolves to another host (//host, /\\host).
+// Printable ASCII, and either a web link with a host (is_web_url, the one rule the widget's
+// links follow too) or a server-relative path: never javascript:, data: or the like, nor what
+// a browser resolves to another host (//host, /\\host).
 inline bool is_safe_url(std::string_view s) {
-  if (s.find('\\') != std::string_view::npos || !all_of(s, is_token_char)) return false;
-  if (s.size() > 1 && s[0] == '/') return s[1] != '/';
-  for (std::string_view scheme : {"https://", "http://"})
-    if (s.starts_with(scheme)) return s.size() > scheme.size() && s[scheme.size()] != '/';
-  return false;
+  if (!all_of(s, is_token_char)) return false;
+  if (s.size() > 1 && s[0] == '/') return s[1] != '/' && s.find('\\') == std::string_view::npos;
+  return is_web_url(s);
 }
 
 inline bool is_id(std::string_view s) {

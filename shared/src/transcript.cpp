@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 namespace palaver {
 
@@ -28,6 +29,18 @@ seq_t seq_of(const message_event_frame& e) {
 template <class Event>
 seq_t seq_of(const Event& e) {
   return e.seq;
+}
+
+// A newer copy of a held message replaces it, except that it never takes back text the
+// visitor has read: a finished copy whose text is a strict prefix of the held one is the reply
+// as the server stored it before a crash, with less than it had streamed, so the held text
+// stays (status, seq and the rest are the copy's). A streaming copy is taken whole (its deltas
+// continue from its own text), and so is any other text (an edit).
+void replace_held(message& held, message newer) {
+  const bool shorter = newer.status != message_status::streaming &&
+                       newer.text.size() < held.text.size() && held.text.starts_with(newer.text);
+  if (shorter) newer.text = std::move(held.text);
+  held = std::move(newer);
 }
 
 }  // namespace
@@ -70,7 +83,7 @@ transcript::outcome transcript::admit(const Event& event) const {
 transcript::outcome transcript::apply_event(const message_event_frame& event) {
   if (const outcome gate = admit(event); gate != outcome::applied) return gate;
   if (message* held = find_mutable(event.message.id)) {
-    *held = event.message;  // the newer whole message replaces what was pieced together
+    replace_held(*held, event.message);  // newer than what was pieced together
   } else {
     messages_.push_back(event.message);
   }
@@ -140,7 +153,7 @@ transcript::outcome transcript::apply_event(const history_frame& page) {
     const auto held = std::find_if(messages_.begin(), messages_.end(),
                                    [&](const message& h) { return h.id == m.id; });
     if (held != messages_.end()) {
-      if (m.seq > held->seq) *held = m;
+      if (m.seq > held->seq) replace_held(*held, m);
       next = static_cast<std::size_t>(held - messages_.begin()) + 1;
     } else {
       messages_.insert(messages_.begin() + static_cast<std::ptrdiff_t>(next++), m);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <jwt.h>
+#include <limits>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <string>
@@ -131,6 +132,40 @@ TEST_F(auth_test, minting_refuses_what_verifying_would) {
   EXPECT_FALSE(mint_user_token(site_secret, "docs", "alice", "bad \xff utf-8", 1h, now));
 }
 
+TEST_F(auth_test, site_minted_token_carries_the_sites_audience_and_issuer) {
+  site_.audience = "https://docs.example.com";
+  site_.issuer = "https://login.example.com";
+  const auto token = mint_user_token(site_, "alice", "Alice", 1h, now);
+  ASSERT_TRUE(token.has_value()) << token.error().reason;
+  const auto who = auth_.verify_user_token(site_, *token, now);
+  ASSERT_TRUE(who.has_value()) << who.error().reason;
+  EXPECT_EQ(*who, (identity{"docs", "alice", "Alice", false}));
+  // Without an audience of its own the site's id is the audience, as when verifying.
+  site_.audience.clear();
+  const auto by_id = mint_user_token(site_, "alice", "", 1h, now);
+  ASSERT_TRUE(by_id.has_value()) << by_id.error().reason;
+  EXPECT_TRUE(auth_.verify_user_token(site_, *by_id, now).has_value());
+}
+
+TEST_F(auth_test, site_minting_refuses_a_ttl_the_site_would_refuse) {
+  site_.max_token_lifetime = 2h;
+  const auto longest = mint_user_token(site_, "alice", "", 2h, now);
+  ASSERT_TRUE(longest.has_value()) << longest.error().reason;
+  EXPECT_TRUE(auth_.verify_user_token(site_, *longest, now).has_value());
+  const auto too_long = mint_user_token(site_, "alice", "", 2h + 1s, now);
+  ASSERT_FALSE(too_long.has_value());
+  EXPECT_NE(too_long.error().reason.find("max_token_lifetime_seconds = 7200"), std::string::npos)
+      << too_long.error().reason;
+  // The default maximum (a day) leaves room for palaver token's default hour.
+  EXPECT_TRUE(mint_user_token(docs_site(), "alice", "", 1h, now).has_value());
+
+  site_.secret.clear();
+  EXPECT_FALSE(mint_user_token(site_, "alice", "", 1h, now).has_value());
+  site_auth broken = docs_site();
+  broken.max_token_lifetime = 10s;
+  EXPECT_FALSE(mint_user_token(broken, "alice", "", 5s, now).has_value());
+}
+
 TEST_F(auth_test, configured_audience_replaces_the_site_id) {
   site_.audience = "https://docs.example.com";
   auto claims = alice_claims();
@@ -155,6 +190,80 @@ TEST_F(auth_test, wrong_or_missing_audience_is_refused) {
   expect_refused(sign_claims(claims), "audience does not match");
   claims.erase("aud");
   expect_refused(sign_claims(claims), "no audience");
+}
+
+TEST_F(auth_test, configured_issuer_must_match_exactly) {
+  site_.issuer = "https://login.example.com";
+  auto claims = alice_claims();
+  expect_refused(sign_claims(claims), "token has no issuer");
+  claims["iss"] = nullptr;
+  expect_refused(sign_claims(claims), "token has no issuer");
+  for (const boost::json::value& wrong :
+       {boost::json::value("https://evil.example.net"),
+        boost::json::value("HTTPS://LOGIN.EXAMPLE.COM"),
+        boost::json::value("https://login.example.com/"), boost::json::value(""),
+        boost::json::value(42),
+        boost::json::value(boost::json::array{"https://login.example.com"})}) {
+    SCOPED_TRACE(boost::json::serialize(wrong));
+    claims["iss"] = wrong;
+    expect_refused(sign_claims(claims), "token issuer does not match this site");
+    // The refusal names neither the token's issuer nor the expected one.
+    const auto result = auth_.authenticate(site_, sign_claims(claims), now);
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().reason.find("example"), std::string::npos) << result.error().reason;
+  }
+  claims["iss"] = "https://login.example.com";
+  const auto result = auth_.authenticate(site_, sign_claims(claims), now);
+  ASSERT_TRUE(result.has_value()) << result.error().reason;
+  EXPECT_EQ(result->who.user_id, "alice");
+}
+
+TEST_F(auth_test, issuer_is_not_checked_where_none_is_configured) {
+  auto claims = alice_claims();
+  EXPECT_TRUE(auth_.authenticate(site_, sign_claims(claims), now).has_value());
+  claims["iss"] = "whoever";
+  EXPECT_TRUE(auth_.authenticate(site_, sign_claims(claims), now).has_value());
+}
+
+TEST_F(auth_test, exp_beyond_the_maximum_lifetime_is_refused) {
+  // The default maximum is a day; the clock leeway (30 s) is forgiven on top of it.
+  ASSERT_EQ(site_.max_token_lifetime, 24h);
+  auto claims = alice_claims();
+  claims["exp"] = at(now + 24h + 30s);
+  EXPECT_TRUE(auth_.authenticate(site_, sign_claims(claims), now).has_value());
+  claims["exp"] = at(now + 24h + 31s);
+  expect_refused(sign_claims(claims), "exp is too far in the future");
+  claims["exp"] = at(now + 3650 * 24h);
+  expect_refused(sign_claims(claims), "exp is too far in the future");
+
+  // A site's own maximum.
+  site_.max_token_lifetime = 1h;
+  claims["exp"] = at(now + 1h + 30s);
+  EXPECT_TRUE(auth_.authenticate(site_, sign_claims(claims), now).has_value());
+  claims["exp"] = static_cast<double>(at(now + 1h + 30s)) + 0.9;  // rounded down: still inside
+  EXPECT_TRUE(auth_.authenticate(site_, sign_claims(claims), now).has_value());
+  claims["exp"] = at(now + 1h + 31s);
+  expect_refused(sign_claims(claims), "exp is too far in the future");
+  // Measured from now, not from iat: a token signed long ago is judged by what remains.
+  claims["iat"] = at(now - 48h);
+  claims["exp"] = at(now + 30min);
+  EXPECT_TRUE(auth_.authenticate(site_, sign_claims(claims), now).has_value());
+}
+
+TEST_F(auth_test, exp_that_overflows_is_too_far_in_the_future) {
+  auto claims = alice_claims();
+  claims["exp"] = std::numeric_limits<std::int64_t>::max();
+  expect_refused(sign_claims(claims), "exp is too far in the future");
+  claims["exp"] = 1e300;
+  expect_refused(sign_claims(claims), "exp is too far in the future");
+}
+
+TEST_F(auth_test, visitor_tokens_are_not_held_to_the_sites_maximum) {
+  // The server mints visitor tokens for a year; a site's maximum bounds its own users' tokens.
+  site_.max_token_lifetime = 1h;
+  const auto visitor = auth_.new_visitor("docs", now);
+  ASSERT_TRUE(visitor.has_value());
+  EXPECT_TRUE(auth_.authenticate(site_, *visitor->visitor_token, now).has_value());
 }
 
 TEST_F(auth_test, expired_token_is_refused_after_the_leeway) {
@@ -451,6 +560,26 @@ TEST(auth_settings_test, weak_settings_are_refused) {
   EXPECT_FALSE(check_site_auth(site_auth{"", site_secret, "", true}).has_value());
   EXPECT_FALSE(check_site_auth(site_auth{"do cs", site_secret, "", true}).has_value());
   EXPECT_FALSE(check_site_auth(site_auth{"docs", site_secret, "palaver-visitor:x", true}));
+
+  site_auth site = docs_site();
+  site.issuer = std::string(max_issuer_bytes, 'i');
+  EXPECT_TRUE(check_site_auth(site).has_value());
+  site.issuer += 'i';
+  EXPECT_FALSE(check_site_auth(site).has_value());
+  site = docs_site();
+  EXPECT_EQ(site.max_token_lifetime, default_max_token_lifetime);
+  for (const std::chrono::seconds lifetime :
+       {min_max_token_lifetime, std::chrono::seconds(24h), max_token_ttl}) {
+    site.max_token_lifetime = lifetime;
+    EXPECT_TRUE(check_site_auth(site).has_value()) << lifetime.count();
+  }
+  for (const std::chrono::seconds lifetime :
+       {min_max_token_lifetime - 1s, 0s, std::chrono::seconds(-1h), max_token_ttl + 1s}) {
+    site.max_token_lifetime = lifetime;
+    const auto checked = check_site_auth(site);
+    ASSERT_FALSE(checked.has_value()) << lifetime.count();
+    EXPECT_NE(checked.error().reason.find("maximum token lifetime"), std::string::npos);
+  }
 }
 
 TEST(auth_settings_test, misconfigured_site_refuses_every_token) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <future>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,7 +42,7 @@ class CoalescingStream : public ::testing::Test {
   void SetUp() override {
     tcp::acceptor acceptor(server_io_, {asio::ip::make_address("127.0.0.1"), 0});
     client_.next_layer().connect(acceptor.local_endpoint());
-    server_.emplace(acceptor.accept(), &stats_);
+    server_.emplace(acceptor.accept(), &stats_, backlog_limit_);
     server_->next_layer().set_owner(owner_);
     std::promise<beast::error_code> accepted;
     server_->async_accept([&](beast::error_code ec) { accepted.set_value(ec); });
@@ -79,6 +80,7 @@ class CoalescingStream : public ::testing::Test {
     return beast::buffers_to_string(buffer.data());
   }
 
+  std::size_t backlog_limit_ = std::numeric_limits<std::size_t>::max();
   metrics stats_{"test"};
   asio::io_context server_io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_ =
@@ -168,6 +170,47 @@ TEST_F(CoalescingStream, BeastsPongAndCloseJoinTheStreamInOrder) {
   const auto& reason = client_.reason().reason;
   EXPECT_EQ(std::string(reason.data(), reason.size()), "bye");
   EXPECT_EQ(controls, (std::vector<std::string>{"ping", "pong", "close"}));
+}
+
+// The same, with a backlog limit of 64 KiB on the server's side.
+class CoalescingStreamWithLimit : public CoalescingStream {
+ protected:
+  CoalescingStreamWithLimit() { backlog_limit_ = 64 * 1024; }
+};
+
+TEST_F(CoalescingStreamWithLimit, AFrameThatWouldPassTheLimitClosesTheConnectionInstead) {
+  const std::string big(8 * 1024 * 1024, 'x');  // alone it goes: nothing else waits
+  bool first = false, second = true;
+  on_server([&] {
+    first = out().append_text(big);
+    out().flush();
+    second = out().append_text(std::string(1000, 'y'));  // behind 8 MB the client never read
+  });
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(second);
+  on_server([&] {
+    EXPECT_TRUE(out().overflowed());
+    EXPECT_FALSE(out().append_text("z"));  // a closed connection takes nothing more
+  });
+}
+
+TEST_F(CoalescingStreamWithLimit, BeastsPongsToAPeerThatDoesNotReadCountAgainstTheLimit) {
+  // The attack: pings, and never a read. Each pong waits behind what the peer did not read.
+  std::promise<beast::error_code> read_ended;
+  beast::flat_buffer server_buffer;
+  on_server([&] {
+    out().append_text(std::string(8 * 1024 * 1024, 'x'));
+    out().flush();
+    server_->async_read(server_buffer,
+                        [&](beast::error_code ec, std::size_t) { read_ended.set_value(ec); });
+  });
+  beast::error_code ec;
+  for (int i = 0; i < 1000 && !ec; ++i)
+    client_.ping(websocket::ping_data(std::string(125, 'p').c_str()), ec);
+  auto ended = read_ended.get_future();
+  ASSERT_EQ(ended.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(ended.get());  // the read failed: the pong could not be queued
+  on_server([&] { EXPECT_TRUE(out().overflowed()); });
 }
 
 }  // namespace

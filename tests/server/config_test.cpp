@@ -176,6 +176,63 @@ TEST(Config, LimitsHaveTheirDocumentedDefaults) {
   EXPECT_EQ(limits.idle_timeout, std::chrono::seconds(60));
   EXPECT_EQ(limits.auth_timeout, std::chrono::seconds(10));
   EXPECT_EQ(limits.ping_interval, std::chrono::seconds(25));
+  EXPECT_EQ(limits.max_connections, 10000u);
+  EXPECT_EQ(limits.max_connections_per_address, 256u);
+  EXPECT_EQ(limits.new_visitors_per_minute_per_address, 30);
+  // The sessions start from the same values when main copies nothing over them.
+  const session_limits sessions;
+  EXPECT_EQ(sessions.max_connections, limits.max_connections);
+  EXPECT_EQ(sessions.max_connections_per_address, limits.max_connections_per_address);
+  EXPECT_EQ(sessions.new_visitors_per_minute_per_address,
+            limits.new_visitors_per_minute_per_address);
+}
+
+TEST(Config, ConnectionAndVisitorLimitsComeFromFileEnvironmentAndFlags) {
+  const auto file = config_from_toml(
+      "[limits]\nmax_connections = 50_000\nmax_connections_per_address = 4096\n"
+      "new_visitors_per_minute_per_address = 5\n",
+      "t.toml", env_from_map({}));
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(file->limits.max_connections, 50000u);
+  EXPECT_EQ(file->limits.max_connections_per_address, 4096u);
+  EXPECT_EQ(file->limits.new_visitors_per_minute_per_address, 5);
+
+  const config env = serve({}, {{"PALAVER_MAX_CONNECTIONS", "20"},
+                                {"PALAVER_MAX_CONNECTIONS_PER_ADDRESS", "2"},
+                                {"PALAVER_NEW_VISITORS_PER_MINUTE_PER_ADDRESS", "100000"}});
+  EXPECT_EQ(env.limits.max_connections, 20u);
+  EXPECT_EQ(env.limits.max_connections_per_address, 2u);
+  EXPECT_EQ(env.limits.new_visitors_per_minute_per_address, 100000);
+
+  const config flags = serve({"--max-connections", "1000000", "--max-connections-per-address=1",
+                              "--new-visitors-per-minute-per-address", "1"},
+                             {{"PALAVER_MAX_CONNECTIONS", "20"}});
+  EXPECT_EQ(flags.limits.max_connections, 1000000u);
+  EXPECT_EQ(flags.limits.max_connections_per_address, 1u);
+  EXPECT_EQ(flags.limits.new_visitors_per_minute_per_address, 1);
+}
+
+TEST(Config, ConnectionAndVisitorLimitsHaveBounds) {
+  EXPECT_EQ(refusal({"serve", "--max-connections", "0"}),
+            "--max-connections: 0 is out of range (1 to 1000000)");
+  EXPECT_EQ(refusal({"serve", "--max-connections", "1000001"}),
+            "--max-connections: 1000001 is out of range (1 to 1000000)");
+  EXPECT_EQ(refusal({"serve"}, {{"PALAVER_MAX_CONNECTIONS_PER_ADDRESS", "0"}}),
+            "PALAVER_MAX_CONNECTIONS_PER_ADDRESS: 0 is out of range (1 to 1000000)");
+  EXPECT_EQ(refusal({"serve", "--max-connections-per-address", "1000001"}),
+            "--max-connections-per-address: 1000001 is out of range (1 to 1000000)");
+  EXPECT_EQ(refusal({"serve", "--new-visitors-per-minute-per-address", "0"}),
+            "--new-visitors-per-minute-per-address: 0 is out of range (1 to 100000)");
+  EXPECT_EQ(refusal({"serve", "--new-visitors-per-minute-per-address", "100001"}),
+            "--new-visitors-per-minute-per-address: 100001 is out of range (1 to 100000)");
+  const auto file = config_from_toml("[limits]\nmax_connections = -1\n", "t.toml", {});
+  ASSERT_FALSE(file);
+  EXPECT_EQ(file.error().message,
+            "t.toml:2: limits.max_connections: -1 is out of range (1 to 1000000)");
+  const auto text = config_from_toml("[limits]\nmax_connections = \"many\"\n", "t.toml", {});
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().message,
+            "t.toml:2: limits.max_connections: expected an integer, found a string");
 }
 
 TEST(Config, TheServersOwnOriginIsItsLocalAddressUntilPublicUrlIsSet) {
@@ -260,6 +317,45 @@ TEST(Config, FileWithTwoSitesAndAnOpenAiAgent) {
 
   EXPECT_EQ(own_origins(cfg, 9000), std::vector<std::string>{"https://chat.example.com"});
   EXPECT_TRUE(cfg.warnings.empty());
+}
+
+TEST(Config, SitesMayRequireAnIssuerAndBoundTokenLifetimes) {
+  const auto cfg = config_from_toml(
+      "[[site]]\nid = \"shop\"\n"
+      "[[site]]\nid = \"portal\"\nissuer = \"https://login.example.com\"\n"
+      "max_token_lifetime_seconds = 3600\n",
+      "t.toml", env_from_map({}));
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  const site_config* shop = cfg->find_site("shop");
+  ASSERT_NE(shop, nullptr);
+  EXPECT_EQ(shop->issuer, "");  // not checked
+  EXPECT_EQ(shop->max_token_lifetime, std::chrono::hours(24));
+  EXPECT_EQ(site_config{}.max_token_lifetime, std::chrono::seconds(86400));
+  const site_config* portal = cfg->find_site("portal");
+  ASSERT_NE(portal, nullptr);
+  EXPECT_EQ(portal->issuer, "https://login.example.com");
+  EXPECT_EQ(portal->max_token_lifetime, std::chrono::seconds(3600));
+}
+
+TEST(Config, IssuerAndTokenLifetimeAreChecked) {
+  const auto error_of = [](std::string_view site_lines) {
+    auto cfg = config_from_toml("[[site]]\nid = \"a\"\n" + std::string(site_lines), "t.toml", {});
+    return cfg ? std::string("accepted") : cfg.error().message;
+  };
+  EXPECT_EQ(error_of("max_token_lifetime_seconds = 60\n"), "accepted");
+  EXPECT_EQ(error_of("max_token_lifetime_seconds = 315360000\n"), "accepted");  // 3650 days
+  EXPECT_EQ(error_of("max_token_lifetime_seconds = 59\n"),
+            "t.toml:3: site.max_token_lifetime_seconds: 59 is out of range (60 to 315360000)");
+  EXPECT_EQ(
+      error_of("max_token_lifetime_seconds = 315360001\n"),
+      "t.toml:3: site.max_token_lifetime_seconds: 315360001 is out of range (60 to 315360000)");
+  EXPECT_EQ(error_of("max_token_lifetime_seconds = \"1d\"\n"),
+            "t.toml:3: site.max_token_lifetime_seconds: expected an integer, found a string");
+  EXPECT_EQ(error_of("issuer = \"" + std::string(255, 'i') + "\"\n"), "accepted");
+  EXPECT_EQ(error_of("issuer = \"" + std::string(256, 'i') + "\"\n"),
+            "t.toml:3: site.issuer: must be 1 to 255 characters");
+  EXPECT_EQ(error_of("issuer = \"\"\n"), "t.toml:3: site.issuer: must be 1 to 255 characters");
+  EXPECT_EQ(error_of("issuer = 7\n"), "t.toml:3: site.issuer: expected a string, found an integer");
 }
 
 TEST(Config, ConfigFileCanComeFromTheEnvironment) {
@@ -539,6 +635,9 @@ TEST(Config, HelpMentionsEveryOption) {
                                           "--idle-timeout-seconds",
                                           "--auth-timeout-seconds",
                                           "--ping-interval-seconds",
+                                          "--max-connections",
+                                          "--max-connections-per-address",
+                                          "--new-visitors-per-minute-per-address",
                                           "--site",
                                           "--sub",
                                           "--name",
@@ -564,16 +663,34 @@ TEST(Config, HelpMentionsEveryOption) {
                                               "PALAVER_IDLE_TIMEOUT_SECONDS",
                                               "PALAVER_AUTH_TIMEOUT_SECONDS",
                                               "PALAVER_PING_INTERVAL_SECONDS",
+                                              "PALAVER_MAX_CONNECTIONS",
+                                              "PALAVER_MAX_CONNECTIONS_PER_ADDRESS",
+                                              "PALAVER_NEW_VISITORS_PER_MINUTE_PER_ADDRESS",
                                               "PALAVER_JWT_SECRET",
                                               "PALAVER_API_KEY"};
-  const std::vector<std::string> file_keys = {
-      "[server]",         "[limits]",    "[[site]]",
-      "[[agent]]",        "origins",     "allow_anonymous",
-      "jwt_secret_env",   "audience",    "api_key_env",
-      "default_agent",    "agents",      "kind",
-      "words_per_second", "base_url",    "model",
-      "system_prompt",    "temperature", "max_history_messages",
-      "timeout_seconds",  "max_tokens",  "visitor_secret"};
+  const std::vector<std::string> file_keys = {"[server]",
+                                              "[limits]",
+                                              "[[site]]",
+                                              "[[agent]]",
+                                              "origins",
+                                              "allow_anonymous",
+                                              "jwt_secret_env",
+                                              "audience",
+                                              "api_key_env",
+                                              "default_agent",
+                                              "agents",
+                                              "kind",
+                                              "words_per_second",
+                                              "base_url",
+                                              "model",
+                                              "system_prompt",
+                                              "temperature",
+                                              "max_history_messages",
+                                              "timeout_seconds",
+                                              "max_tokens",
+                                              "visitor_secret",
+                                              "issuer",
+                                              "max_token_lifetime_seconds"};
   for (const auto* list : {&flags, &variables, &file_keys}) {
     for (const auto& word : *list)
       EXPECT_NE(text.find(word), std::string::npos) << word;
@@ -643,6 +760,33 @@ TEST(Config, TokenDefaultsAndItsOwnSecretOnly) {
   vars env = two_sites_secrets;
   env.erase("OPENAI_API_KEY");
   EXPECT_TRUE(run({"token", "-c", path, "--site", "portal", "--sub", "carol"}, env));
+}
+
+TEST(Config, TokenTtlStaysWithinTheSitesMaximumLifetime) {
+  temp_dir dir;
+  const std::string path = dir.write("palaver.toml",
+                                     "[[site]]\nid = \"portal\"\njwt_secret_env = \"S\"\n"
+                                     "max_token_lifetime_seconds = 600\n");
+  const vars env = {{"S", std::string(32, 's')}};
+  // Without --ttl: the default hour, cut to what the site accepts.
+  auto result = run({"token", "-c", path, "--sub", "a"}, env);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(std::get<token_command>(*result).ttl, std::chrono::seconds(600));
+  result = run({"token", "-c", path, "--sub", "a", "--ttl", "10m"}, env);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(std::get<token_command>(*result).ttl, std::chrono::seconds(600));
+  EXPECT_EQ(refusal({"token", "-c", path, "--sub", "a", "--ttl", "601"}, env),
+            "--ttl: '601' is longer than site 'portal' accepts (max_token_lifetime_seconds = "
+            "600)");
+
+  // The built-in site keeps the default maximum, a day: the default hour and 24h fit, 25h not.
+  const vars default_site = {{"PALAVER_JWT_SECRET", std::string(32, 's')}};
+  EXPECT_EQ(std::get<token_command>(*run({"token", "--sub", "a"}, default_site)).ttl,
+            std::chrono::seconds(3600));
+  EXPECT_TRUE(run({"token", "--sub", "a", "--ttl", "24h"}, default_site));
+  EXPECT_EQ(refusal({"token", "--sub", "a", "--ttl", "25h"}, default_site),
+            "--ttl: '25h' is longer than site 'default' accepts (max_token_lifetime_seconds = "
+            "86400)");
 }
 
 TEST(Config, TokenRefusals) {

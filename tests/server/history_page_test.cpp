@@ -1,4 +1,5 @@
-// A history page always fits in one server frame, keeping the newest messages.
+// A page of messages stays within max_page_bytes, keeping the newest messages, and never
+// comes back empty while there are messages.
 #include "history_page.hpp"
 
 #include "palaver/codec.hpp"
@@ -24,17 +25,25 @@ history_frame page_of(int count, std::size_t text_bytes) {
 
 TEST(HistoryPage, APageThatFitsIsLeftAlone) {
   const history_frame page = page_of(50, 1000);
-  EXPECT_EQ(within_frame_limit(page), page);
+  EXPECT_EQ(within_page_limit(page), page);
 }
 
-TEST(HistoryPage, TheOldestMessagesGiveWayToFitOneFrame) {
-  const history_frame fitted = within_frame_limit(page_of(20, 1024 * 1024));  // ~20 MiB
+TEST(HistoryPage, TheOldestMessagesGiveWayToFitThePageBudget) {
+  // The largest page a visitor can ask for: 200 messages of 32 KiB, some 6.5 MB.
+  const history_frame fitted = within_page_limit(page_of(200, 32 * 1024));
   const std::string frame = encode(server_frame{fitted});
-  EXPECT_LE(frame.size(), limits::max_server_frame_bytes);
+  EXPECT_LE(frame.size(), max_page_bytes + 1024);  // the page's envelope on top
   EXPECT_GE(fitted.messages.size(), 6u);
-  EXPECT_EQ(fitted.messages.back().id, "m19");  // the newest stay
+  EXPECT_EQ(fitted.messages.back().id, "m199");  // the newest stay
   EXPECT_TRUE(fitted.has_more);
   EXPECT_TRUE(decode_server_frame(frame));  // and the widget accepts it
+}
+
+TEST(HistoryPage, TheNewestMessageStaysEvenWhenItAloneIsOverTheBudget) {
+  const history_frame fitted = within_page_limit(page_of(3, 1024 * 1024));
+  ASSERT_EQ(fitted.messages.size(), 1u);
+  EXPECT_EQ(fitted.messages.back().id, "m2");
+  EXPECT_TRUE(fitted.has_more);
 }
 
 }  // namespace

@@ -257,6 +257,77 @@ TEST_F(StoreTest, OpeningAVersion1DatabaseMigratesItAndKeepsItsData) {
   EXPECT_EQ(with_asks("c1")->open_asks, std::vector<ask_frame>{question("q1", "c1", 8)});
 }
 
+TEST_F(StoreTest, OperatorsAndVisitorsClientMsgIdsAreTheirOwn) {
+  open();
+  ASSERT_TRUE(start("c1", "v:docs:v1", user_message("m1", "", 1, "k1"), "docs"));
+  message from_operator = user_message("m2", "c1", 2, "shared-id", "Ana here");
+  from_operator.author_role = role::operator_;
+  auto stored = call<store::outcome<added_message>>(
+      [&](auto done) { store_->add_operator_message(from_operator, "docs", done); });
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_TRUE(stored->inserted);
+  // A resend of the operator's is the operator's message again, stored once.
+  from_operator.id = "m2-again";
+  auto resent = call<store::outcome<added_message>>(
+      [&](auto done) { store_->add_operator_message(from_operator, "docs", done); });
+  ASSERT_TRUE(resent.has_value());
+  EXPECT_FALSE(resent->inserted);
+  EXPECT_EQ(resent->msg.id, "m2");
+  // The visitor happens to use the same id: theirs is a new message, not the operator's.
+  auto visitor = add(user_message("m3", "c1", 3, "shared-id", "my own words"), "v:docs:v1");
+  ASSERT_TRUE(visitor.has_value());
+  EXPECT_TRUE(visitor->inserted);
+  EXPECT_EQ(visitor->msg.id, "m3");
+  EXPECT_EQ(ids_of(page("c1", std::nullopt, 10)->messages),
+            (std::vector<std::string>{"m1", "m2", "m3"}));
+  // And an operator of another site cannot post into the conversation at all.
+  from_operator.id = "m4";
+  from_operator.client_msg_id = "other";
+  auto elsewhere = call<store::outcome<added_message>>(
+      [&](auto done) { store_->add_operator_message(from_operator, "shop", done); });
+  EXPECT_EQ(elsewhere.error(), store_errc::not_found);
+}
+
+TEST_F(StoreTest, ASentMessageIsFoundByItsSendersClientMsgId) {
+  open();
+  ASSERT_TRUE(start("c1", "v:docs:v1", user_message("m1", "", 1, "k1"), "docs"));
+  auto found = call<store::outcome<message_row>>(
+      [&](auto done) { store_->get_sent_message("v:docs:v1", "k1", done); });
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->msg.id, "m1");
+  auto someone_else = call<store::outcome<message_row>>(
+      [&](auto done) { store_->get_sent_message("v:docs:v2", "k1", done); });
+  EXPECT_EQ(someone_else.error(), store_errc::not_found);
+}
+
+TEST_F(StoreTest, MigratingToVersion3GivesOperatorsMessagesTheirOwnKeys) {
+  {
+    // A version-2 database where an operator's message was filed under the visitor's key.
+    SQLite::Database raw(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    ASSERT_TRUE(schema::migrate(raw, 2));
+    raw.exec(
+        "INSERT INTO conversations (id, site_id, owner_id, created_at, updated_at, last_seq)"
+        " VALUES ('c1', 'docs', 'v:docs:v1', 1000, 1000, 2)");
+    raw.exec(
+        "INSERT INTO messages (id, conversation_id, role, text, status, seq, created_at,"
+        " updated_at, owner_id, client_msg_id) VALUES"
+        " ('m1', 'c1', 'user', 'hi', 'complete', 1, 1000, 1000, 'v:docs:v1', 'k1'),"
+        " ('m2', 'c1', 'operator', 'Ana here', 'complete', 2, 1000, 1000, 'v:docs:v1', 'op-1')");
+  }
+  open();
+  // The visitor's "op-1" is theirs now, and the operator's resend still finds its message.
+  auto visitor = add(user_message("m3", "c1", 3, "op-1", "mine"), "v:docs:v1");
+  ASSERT_TRUE(visitor.has_value());
+  EXPECT_TRUE(visitor->inserted);
+  message again = user_message("m4", "c1", 4, "op-1", "Ana here");
+  again.author_role = role::operator_;
+  auto resent = call<store::outcome<added_message>>(
+      [&](auto done) { store_->add_operator_message(again, "docs", done); });
+  ASSERT_TRUE(resent.has_value());
+  EXPECT_FALSE(resent->inserted);
+  EXPECT_EQ(resent->msg.id, "m2");
+}
+
 TEST_F(StoreTest, OpenReportsAnUnusablePath) {
   auto o = options();
   const std::string path = (dir_ / "no" / "such" / "dir" / "x.db").string();

@@ -100,6 +100,63 @@ TEST(Transcript, AStoredMessageReplacesAPartlyStreamedOne) {
   EXPECT_EQ(t.messages().size(), 2u);
 }
 
+// The reply as streamed up to ", wor" (seq 4), then the server crashed having stored less.
+transcript cut_by_a_crash() {
+  transcript t("c1");
+  const auto frames = streamed_exchange();
+  for (std::size_t i = 0; i < 5; ++i)
+    t.apply(frames[i]);
+  return t;
+}
+
+TEST(Transcript, AResumeAfterACrashNeverShrinksTheReplyBeingRead) {
+  for (const char* stored : {"Hello", ""}) {
+    SCOPED_TRACE(stored);
+    transcript t = cut_by_a_crash();
+    EXPECT_EQ(t.apply(message_event_frame{
+                  make_message("a1", role::assistant, stored, message_status::interrupted, 9)}),
+              outcome::applied);
+    const message* reply = t.find("a1");
+    EXPECT_EQ(reply->text, "Hello, wor");  // what the visitor was reading
+    EXPECT_EQ(reply->status, message_status::interrupted);
+    EXPECT_EQ(reply->seq, 9);
+    EXPECT_EQ(t.last_seq(), 9);
+  }
+}
+
+TEST(Transcript, AStoredCopyWithOtherTextReplacesTheHeldText) {
+  for (const char* stored : {"Goodbye", "Hello, wo!", "Hello, world"}) {
+    SCOPED_TRACE(stored);
+    transcript t = cut_by_a_crash();
+    t.apply(message_event_frame{
+        make_message("a1", role::assistant, stored, message_status::complete, 9)});
+    EXPECT_EQ(t.find("a1")->text, stored);
+    EXPECT_EQ(t.find("a1")->status, message_status::complete);
+  }
+}
+
+TEST(Transcript, AStreamingCopyIsTakenWholeSoItsDeltasContinueFromIt) {
+  transcript t = cut_by_a_crash();
+  t.apply(message_event_frame{
+      make_message("a1", role::assistant, "Hello", message_status::streaming, 6)});
+  t.apply(delta_frame{"c1", "a1", 7, ", there"});
+  EXPECT_EQ(t.find("a1")->text, "Hello, there");
+}
+
+TEST(Transcript, APageAfterACrashNeverShrinksTheReplyEither) {
+  transcript t = cut_by_a_crash();
+  t.apply(
+      history_frame{"c1",
+                    {make_message("u1", role::user, "Hi", message_status::complete, 1),
+                     make_message("a1", role::assistant, "Hello", message_status::interrupted, 9)},
+                    9,
+                    false,
+                    std::nullopt});
+  ASSERT_EQ(t.messages().size(), 2u);
+  EXPECT_EQ(t.find("a1")->text, "Hello, wor");
+  EXPECT_EQ(t.find("a1")->status, message_status::interrupted);
+}
+
 TEST(Transcript, CancelledAndFailedRepliesKeepTheirTextAndSayHowTheyEnded) {
   transcript t("c1");
   const auto frames = streamed_exchange();

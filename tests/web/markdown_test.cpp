@@ -193,7 +193,7 @@ TEST(MarkdownParse, LinksKeepTheirHref) {
             (std::vector<span>{link("ref", "HTTPS://Example.com")}));
 }
 
-TEST(MarkdownParse, LinksWithOtherSchemesBecomePlainText) {
+TEST(MarkdownParse, LinksOtherThanWebAndMailAddressesBecomePlainText) {
   for (const char* markdown : {
            "[click](javascript:alert(1))",
            "[click](JavaScript:alert(1))",
@@ -208,10 +208,26 @@ TEST(MarkdownParse, LinksWithOtherSchemesBecomePlainText) {
            "[click](//evil.example)",
            "[click](https://x.test&#10;y)",  // a control character, even in a safe scheme
            "[click][r]\n\n[r]: javascript:alert(1)",
+           // Web schemes without "//" and a host: the browser would resolve them against the
+           // widget's own origin ("https:/x" is https://<widget host>/x).
+           "[click](https:/x)",
+           "[click](https:x)",
+           "[click](HTTPS:/x)",
+           "[click](http:\\x)",
+           "[click](http://\\x)",
+           "[click](https://x.test\\y)",
+           "[click](https:///x)",
+           "[click](https://?x)",
+           "[click](<https://a b.test>)",
+           "[click](< https://ok.test>)",
        }) {
     EXPECT_EQ(spans_of(markdown), (std::vector<span>{text("click")})) << markdown;
   }
   EXPECT_EQ(spans_of("<javascript:alert(1)>"), (std::vector<span>{text("javascript:alert(1)")}));
+  EXPECT_EQ(spans_of("<https:/x>"), (std::vector<span>{text("https:/x")}));
+  // Spaces around an inline destination are markdown's syntax, not part of the link.
+  EXPECT_EQ(spans_of("[click]( https://ok.test )"),
+            (std::vector<span>{link("click", "https://ok.test")}));
   // The check is made on the decoded destination, the one the browser would get.
   EXPECT_EQ(spans_of("[click](https&#58;//x.test)"),
             (std::vector<span>{link("click", "https://x.test")}));

@@ -445,6 +445,69 @@ TEST_F(ViewModel, ARateLimitedMessageWaitsForTheVisitorsRetry) {
   EXPECT_EQ(std::get<message_frame>(frames[0]).client_msg_id, id);
 }
 
+TEST_F(ViewModel, AMessageTheServerCouldNotStoreFailsAndItsRetryResendsTheSameId) {
+  auto vm = make();
+  connect(vm);
+  start_conversation(vm);
+  vm.send_text("are you there?", now);
+  const std::string id = std::get<message_frame>(sent(vm).at(0)).client_msg_id;
+  receive(vm, error_frame{error_code::internal, "could not store the message", id, "c1"});
+  ASSERT_EQ(vm.pending().size(), 1u);
+  EXPECT_TRUE(vm.pending()[0]->failed);  // "Not sent." and a Retry button, not "Sending…"
+  EXPECT_EQ(vm.pending()[0]->text, "are you there?");
+  EXPECT_EQ(vm.pending()[0]->error, "The server had a problem. Try again.");
+  EXPECT_TRUE(vm.banners().empty());  // said once, under the message
+  EXPECT_TRUE(sent(vm).empty());      // nothing is resent until the visitor asks
+
+  vm.retry_pending(id);
+  const auto frames = sent(vm);
+  ASSERT_EQ(frames.size(), 1u);
+  const auto& resent = std::get<message_frame>(frames[0]);
+  EXPECT_EQ(resent.client_msg_id, id);  // the server deduplicates by it
+  EXPECT_EQ(resent.text, "are you there?");
+  EXPECT_EQ(resent.conversation_id, "c1");
+  ASSERT_EQ(vm.pending().size(), 1u);
+  EXPECT_FALSE(vm.pending()[0]->failed);
+  receive(vm, ack_frame{id, "c1", "m5", 5});
+  EXPECT_TRUE(vm.pending().empty());
+}
+
+TEST_F(ViewModel, AnyErrorNamingAPendingMessageFailsIt) {
+  for (const error_code code :
+       {error_code::rate_limited, error_code::internal, error_code::forbidden,
+        error_code::too_large, error_code::bad_field, error_code::not_found}) {
+    SCOPED_TRACE(static_cast<int>(code));
+    auto vm = make();
+    connect(vm);
+    start_conversation(vm);
+    vm.send_text("again", now);
+    const std::string id = std::get<message_frame>(sent(vm).at(0)).client_msg_id;
+    receive(vm, error_frame{code, "no", id, "c1"});
+    ASSERT_EQ(vm.pending().size(), 1u);
+    EXPECT_TRUE(vm.pending()[0]->failed);
+    EXPECT_FALSE(vm.pending()[0]->error.empty());
+    EXPECT_EQ(vm.current_conversation_id(), "c1");  // the conversation stays open
+    EXPECT_TRUE(vm.banners().empty());
+  }
+}
+
+TEST_F(ViewModel, AFailedFirstMessageDoesNotHoldBackTheNextOne) {
+  auto vm = make();
+  connect(vm);
+  sent(vm);
+  vm.send_text("first", now);
+  const std::string first = std::get<message_frame>(sent(vm).at(0)).client_msg_id;
+  receive(vm,
+          error_frame{error_code::internal, "could not store the message", first, std::nullopt});
+  vm.send_text("second", now);
+  const auto frames = sent(vm);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(std::get<message_frame>(frames[0]).text, "second");
+  ASSERT_EQ(vm.pending().size(), 2u);
+  EXPECT_TRUE(vm.pending()[0]->failed);
+  EXPECT_FALSE(vm.pending()[1]->failed);
+}
+
 TEST_F(ViewModel, BlankAndOverlongMessagesAreNotSent) {
   auto vm = make();
   connect(vm);

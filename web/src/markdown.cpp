@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "palaver/text.hpp"
+#include "palaver/url.hpp"
 
 namespace palaver::web {
 namespace {
@@ -228,27 +229,33 @@ std::string attribute_text(const MD_ATTRIBUTE& attribute) {
   return out;
 }
 
+char lower_ascii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (lower_ascii(text[i]) != prefix[i]) return false;
   return true;
 }
 
-// The widget opens links through JS, so a destination is an allowlist decision: http:, https:
-// and mailto: only. Anything else (javascript:, data:, vbscript:, a relative path that would
-// resolve against the widget's own origin) gives "" and the link shows as plain text. Control
-// characters are refused too: browsers strip them inside schemes ("java\tscript:").
+// The widget opens links through JS, so a destination is an allowlist decision: mailto:, and
+// http(s) only as palaver::is_web_url has it (the project's one rule: an absolute URL with a
+// real host). Anything else (javascript:, data:, a relative path, or "https:/x", "http:\\x"
+// and the like, which a browser resolves against the widget's own origin) gives "" and the
+// link shows as plain text. Control characters are refused whatever the scheme: browsers
+// strip them inside schemes ("java\tscript:").
 std::string safe_href(std::string href) {
   for (const char c : href)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) return {};
-  if (starts_with_ignoring_case(href, "http:") || starts_with_ignoring_case(href, "https:") ||
-      starts_with_ignoring_case(href, "mailto:"))
-    return href;
-  return {};
+  if (starts_with_ignoring_case(href, "mailto:")) return href;
+  // Schemes are case-insensitive (browsers lowercase them, "HTTPS://x" is a web link): the
+  // check sees the scheme lowercased, the link keeps what was written.
+  std::string checked = href;
+  for (std::size_t i = 0; i < checked.size() && checked[i] != ':'; ++i)
+    checked[i] = lower_ascii(checked[i]);
+  return palaver::is_web_url(checked) ? href : std::string();
 }
 
 // ---- the document builder (md4c callbacks) ------------------------------------------------

@@ -25,7 +25,7 @@ enum span_style : std::uint8_t {
 struct span {
   std::string text;
   std::uint8_t style = style_plain;
-  std::string href;  // links only; only http:, https: and mailto: targets are kept
+  std::string href;  // links only: mailto:, or http(s) with a host (palaver::is_web_url)
   friend bool operator==(const span&, const span&) = default;
 };
 
@@ -64,7 +64,8 @@ struct document {
 
 // Parses CommonMark (plus GFM tables, ~~strikethrough~~ and bare URLs, www. and e-mail
 // addresses as links). Raw HTML is shown as text, never interpreted; an image shows its alt
-// text; a link to any other scheme than http:, https: or mailto: is plain text. Never fails:
+// text; a link to anything but mailto: or an absolute http(s) URL with a host is plain text
+// (never one the browser would resolve against the widget's origin). Never fails:
 // any text is a document, and ill-formed UTF-8 comes out as U+FFFD. About one pass over the
 // text, so it can run again whenever a streaming reply's text changes.
 document parse_markdown(std::string_view text);

@@ -313,14 +313,28 @@ EM_JS(void, js_copy, (const char* text), {
   else
     fallback();
 });
+// Defence in depth behind markdown.cpp's safe_href: the browser's own parser, with no base (a
+// relative link throws instead of resolving against the widget's origin). An http(s) link must
+// also be written as its scheme, "//" and a host, with nothing a browser would quietly repair
+// (spaces, control characters, a backslash, "https:/x", "https:///x"): is_web_url's rule.
 EM_JS(void, js_open_link, (const char* url), {
-  var link;
+  var raw = UTF8ToString(url), link;
   try {
-    link = new URL(UTF8ToString(url), location.href);
+    link = new URL(raw);
   } catch (e) {
     return;
   }
-  if (["http:", "https:", "mailto:"].indexOf(link.protocol) < 0) return;
+  var scheme = link.protocol, web = scheme === "http:" || scheme === "https:";
+  if (!web && scheme !== "mailto:") return;
+  if (web) {
+    var host = raw.charAt(scheme.length + 2);
+    if (raw.slice(0, scheme.length + 2).toLowerCase() !== scheme + "//" || host === "" ||
+        host === "/") return;
+    for (var i = 0; i < raw.length; ++i) {
+      var c = raw.charCodeAt(i);
+      if (c <= 32 || c === 127 || c === 92) return;  // 92: a backslash
+    }
+  }
   window.open(link.href, "_blank", "noopener,noreferrer");
 });
 EM_JS(void, js_set_cursor, (const char* cursor), {

@@ -156,7 +156,7 @@ int text_field_lines();
 // ---- clipboard and links ------------------------------------------------------------------
 
 void copy_to_clipboard(const std::string& text);
-// A new tab without opener; only http:, https: and mailto: links.
+// A new tab without opener; only mailto: and absolute http(s) links with a host.
 void open_link(const std::string& url);
 // The canvas's CSS cursor ("default", "pointer", "text", ...).
 void set_cursor(const char* cursor);

@@ -38,6 +38,8 @@ std::string describe(const error_frame& error) {
       return "Could not sign you in.";
     case error_code::conflict:
       return "That was already done.";
+    case error_code::internal:
+      return "The server had a problem. Try again.";
     default:
       return "Something went wrong.";
   }
@@ -298,10 +300,20 @@ void view_model::announce(const message& m) {
 }
 
 void view_model::on_error(const error_frame& error) {
-  const bool about_pending =
-      error.ref && std::any_of(pending_.begin(), pending_.end(), [&](const pending_message& p) {
-        return p.client_msg_id == *error.ref;
-      });
+  // Whatever the code (RATE_LIMITED, INTERNAL when the server could not store it, ...), an
+  // error whose ref names a message waiting for its ack means that message was not stored:
+  // it shows as failed with a retry, instead of "sending" for ever.
+  if (error.ref) {
+    bool failed = false;
+    for (pending_message& p : pending_)
+      if (p.client_msg_id == *error.ref) {
+        p.failed = true;
+        p.sent = false;  // no longer in flight: a first message does not hold back the next
+        p.error = describe(error);
+        failed = true;
+      }
+    if (failed) return;
+  }
   switch (error.code) {
     case error_code::auth_failed:
       if (token_from_host_) {
@@ -323,7 +335,7 @@ void view_model::on_error(const error_frame& error) {
       }
       return;
     case error_code::not_found:
-      if (error.conversation_id && !about_pending && !error.ref) {
+      if (error.conversation_id && !error.ref) {
         views_.erase(*error.conversation_id);
         std::erase_if(conversations_,
                       [&](const conversation& c) { return c.id == *error.conversation_id; });
@@ -340,14 +352,6 @@ void view_model::on_error(const error_frame& error) {
       return;
     default:
       break;
-  }
-  if (about_pending) {
-    for (pending_message& p : pending_)
-      if (p.client_msg_id == *error.ref) {
-        p.failed = true;
-        p.error = describe(error);
-      }
-    return;
   }
   add_banner(notification_level::warning, describe(error));
 }

@@ -38,7 +38,7 @@ struct pending_message {
   std::string conversation_id;  // empty: it starts a new conversation
   timestamp_ms created_at = 0;
   bool sent = false;    // sent on the current connection (resent after every reconnect)
-  bool failed = false;  // refused (e.g. rate limited): shown with a retry button, not resent
+  bool failed = false;  // an error named it (rate limited, not stored): a retry button, not resent
   std::string error;    // why it failed
 };
 

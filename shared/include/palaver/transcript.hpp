@@ -24,6 +24,9 @@ class transcript {
 
   explicit transcript(std::string conversation_id) : conversation_id_(std::move(conversation_id)) {}
 
+  // A `message` event (or a page) for a held message replaces it, except that a finished copy
+  // whose text is a strict prefix of the held text keeps the held text: a resume after a
+  // server crash never shrinks a reply the visitor was reading.
   outcome apply(const server_frame& frame);
 
   const std::string& conversation_id() const { return conversation_id_; }

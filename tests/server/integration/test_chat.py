@@ -289,12 +289,16 @@ class ChatFlow(ServerTest):
         self.assertFalse(any(f["type"] == "error" for f in client.frames))
         await client.close()
 
-    async def test_visitors_are_recorded_in_the_database(self):
+    async def test_a_visitor_is_recorded_with_its_first_message_not_at_its_first_auth(self):
         client = await Client.connect(self.server)
         await client.send({"type": "ping"})
-        await client.until("pong")  # auth is done; the store records the visitor behind it
+        await client.until("pong")  # auth is done: a visitor that never speaks costs no row
+        idle = await Client.connect(self.server)
+        await self.chat(client, "hello")
+        await client.until("done")
         rows = await self.stored_rows("SELECT id, site_id FROM visitors")
         self.assertEqual(rows, [(client.ready["user"]["id"], "default")])
+        await idle.close()
         await client.close()
 
     async def test_ping_gets_pong(self):
@@ -520,17 +524,35 @@ class Limits(ServerTest):
         await client.until("pong", id="still")
         await client.close()
 
-    async def test_invalid_frames_get_their_error_code_and_are_logged_without_secrets(self):
+    async def test_invalid_frames_get_their_error_code_and_are_counted_not_logged(self):
         client = await Client.connect(self.server)
         for raw, code in [("{", "BAD_FRAME"), ('{"type":"teleport"}', "UNKNOWN_TYPE"),
                           ('{"type":"message","text":"secret words"}', "MISSING_FIELD")]:
             await client.ws.send(raw)
             self.assertEqual((await client.until("error"))["code"], code)
+        _, metrics = self.get("/metrics")
+        for code in ("BAD_FRAME", "UNKNOWN_TYPE", "MISSING_FIELD"):
+            self.assertIn(f'palaver_errors_total{{code="{code}"}} 1', metrics.decode())
+        await client.close()
+        self.server.stop()
+        # A client's mistakes are its own: logged at debug only, or a hostile one fills the log.
+        logged = self.server.logged()
+        for code in ("BAD_FRAME", "UNKNOWN_TYPE", "MISSING_FIELD"):
+            self.assertNotIn(code, logged)
+        self.assertNotIn(client.ready["token"], logged)
+        self.assertNotIn("secret words", logged)
+
+    async def test_at_debug_level_client_mistakes_are_logged_without_secrets(self):
+        self.server.stop()
+        self.server.args += ["--log-level", "debug"]
+        self.server.start()
+        client = await Client.connect(self.server)
+        await client.ws.send('{"type":"message","text":"secret words"}')
+        self.assertEqual((await client.until("error"))["code"], "MISSING_FIELD")
         await client.close()
         self.server.stop()
         logged = self.server.logged()
-        for code in ("BAD_FRAME", "UNKNOWN_TYPE", "MISSING_FIELD"):
-            self.assertIn(code, logged)
+        self.assertIn("MISSING_FIELD", logged)
         self.assertNotIn(client.ready["token"], logged)
         self.assertNotIn("secret words", logged)
 
@@ -738,6 +760,38 @@ class RestApi(ServerTest):
         status, again = self.call("POST", f"/api/v1/conversations/{conversation_id}/messages",
                                   token, {"client_msg_id": "r2", "text": "and again"})
         self.assertEqual((status, again["reply"]["text"]), (200, "You said: and again"))
+
+    def test_a_repeated_message_is_answered_at_once_with_the_stored_exchange(self):
+        token = self.visitor()
+        first = {"client_msg_id": "r1", "text": "did this arrive?"}
+        status, body = self.call("POST", "/api/v1/messages", token, first)
+        self.assertEqual(status, 200, body)
+        started = time.monotonic()
+        status, again = self.call("POST", "/api/v1/messages", token, first)
+        self.assertLess(time.monotonic() - started, 2)  # not the 120 s reply timeout
+        self.assertEqual((status, again), (200, body))
+        status, page = self.call(
+            "GET", f"/api/v1/conversations/{body['conversation_id']}/messages", token)
+        self.assertEqual([m["role"] for m in page["messages"]], ["assistant", "user"])
+
+    async def test_a_visitor_may_reuse_an_operators_client_msg_id_and_loses_nothing(self):
+        client = await Client.connect(self.server)
+        await self.chat(client, "hello", client_msg_id="m1")
+        conversation_id = (await client.until("conversation"))["conversation"]["id"]
+        await client.until("done")
+        path = f"/api/v1/conversations/{conversation_id}/messages"
+        status, operator = self.call("POST", path, API_KEY,
+                                     {"client_msg_id": "op-1", "text": "Ana here", "author": "Ana"})
+        self.assertEqual(status, 201)
+        await client.until("message")
+        await self.chat(client, "my own words", conversation_id, "op-1")
+        ack = await client.until("ack", client_msg_id="op-1")
+        self.assertNotEqual(ack["message_id"], operator["id"])
+        await client.until("done")
+        _, page = self.call("GET", path, API_KEY)
+        texts = [m["text"] for m in page["messages"] if m["role"] in ("user", "operator")]
+        self.assertEqual(texts, ["my own words", "Ana here", "hello"])
+        await client.close()
 
     def test_visitors_see_only_their_own_and_the_site_backend_sees_all(self):
         alice, bob = self.visitor(), self.visitor()
