@@ -25,6 +25,25 @@ from test_chat import TIMEOUT, Client, ServerTest, reply_of
 OP_TEXT, OP_CLOSE, OP_PING = 0x1, 0x8, 0x9
 
 
+def encode_frame(opcode, payload, fin=True, rsv=0, mask=True, length=None):
+    """One client frame as bytes: masked unless told otherwise, its length in the shortest of
+    the 7, 16 and 64-bit forms. `rsv` is the three reserved bits (RSV1 = 4); `length` is
+    claimed in the header instead of the payload's own (for a peer that lies about it)."""
+    length = len(payload) if length is None else length
+    head = bytes([(0x80 if fin else 0) | rsv << 4 | opcode])
+    masked = 0x80 if mask else 0
+    if length < 126:
+        head += bytes([masked | length])
+    elif length < 65536:
+        head += bytes([masked | 126]) + struct.pack("!H", length)
+    else:
+        head += bytes([masked | 127]) + struct.pack("!Q", length)
+    if not mask:
+        return head + payload
+    key = os.urandom(4)
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
 class RawWebSocket:
     """A WebSocket client written by hand: it reads only when told to and never answers
     anything by itself. Blocking, each call bounded by TIMEOUT."""
@@ -61,14 +80,7 @@ class RawWebSocket:
         return data
 
     def send(self, opcode, payload):
-        mask = os.urandom(4)
-        head = bytes([0x80 | opcode])
-        if len(payload) < 126:
-            head += bytes([0x80 | len(payload)])
-        else:
-            head += bytes([0x80 | 126]) + struct.pack("!H", len(payload))
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(head + mask + masked)
+        self.sock.sendall(encode_frame(opcode, payload))
 
     def send_frame(self, frame):
         self.send(OP_TEXT, json.dumps(frame).encode())
