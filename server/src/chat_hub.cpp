@@ -22,7 +22,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include "history_page.hpp"
 #include "io_strand.hpp"
 #include "metrics.hpp"
 #include "store.hpp"
@@ -459,9 +458,8 @@ struct chat_hub::state {
                                             f.conversation_id)
                                 : error_for(error_code::internal, "could not read history", {},
                                             f.conversation_id));
-              send(*client,
-                   within_page_limit(history_frame{f.conversation_id, std::move(page->messages),
-                                                   live_seq, page->has_more, f.before_id}));
+              send(*client, history_frame{f.conversation_id, std::move(page->messages), live_seq,
+                                          page->has_more, f.before_id});
             });
           });
     });
@@ -624,12 +622,12 @@ struct chat_hub::state {
         std::move(request), std::make_shared<sink>(hub, c.row.conv.id, generation));
   }
 
-  void save(conversation_state& c, bool final) {
+  void save(conversation_state& c, bool final, store::done_callback done = {}) {
     live_reply& r = *c.reply;
     if (final && r.tokens)
-      db.save_message(r.msg, *r.tokens);
+      db.save_message(r.msg, *r.tokens, std::move(done));
     else
-      db.save_message(r.msg);
+      db.save_message(r.msg, std::move(done));
     r.unsaved_events = 0;
     r.last_save = clock_type::now();
   }
@@ -652,13 +650,24 @@ struct chat_hub::state {
     if (event.message_id.empty()) event = delta_frame{c.row.conv.id, r.msg.id, 0, {}};
     event.seq = r.msg.seq;
     event.text.assign(text);
-    fan_out(c, r.delta_event, r.msg.seq);
-    // The first words are saved at once: a crash in the reply's first interval would
-    // otherwise leave it empty in the store, though the visitor saw them.
-    if (first)
-      save(c, false);
-    else
-      maybe_save(c);
+    if (!first) {
+      fan_out(c, r.delta_event, r.msg.seq);
+      return maybe_save(c);
+    }
+    // The first words go out once they are stored, as an ack does: a crash before the first
+    // periodic save would otherwise leave the reply empty in the store, though the visitor saw
+    // them. Later deltas run ahead of their save by at most save_interval or
+    // save_every_events, and a client keeps the longer text it holds (docs/protocol.md §8).
+    begin_wait(c);
+    save(c, false,
+         [this, id = c.row.conv.id, seq = r.msg.seq,
+          frame = r.delta_event](boost::system::error_code) {
+           on_strand([this, id, seq, frame] {
+             if (auto it = conversations.find(id); it != conversations.end())
+               fan_out(it->second, frame, seq);
+             end_wait(id);
+           });
+         });
   }
 
   void progress(conversation_state& c, std::string step, std::string label) {
@@ -842,9 +851,8 @@ struct chat_hub::state {
               send(*client, error_for(error_code::internal, "could not read history", {}, id));
             if (it != conversations.end() && page) {
               conversation_state& c = it->second;
-              send(*client, within_page_limit(
-                                history_frame{id, with_live_reply(c, std::move(page->messages)),
-                                              c.row.conv.last_seq, page->has_more, std::nullopt}));
+              send(*client, history_frame{id, with_live_reply(c, std::move(page->messages)),
+                                          c.row.conv.last_seq, page->has_more, std::nullopt});
               for (const ask_frame& ask : open_asks_after(c, 0))  // open questions come again
                 send(*client, ask);
             }

@@ -40,7 +40,8 @@ class chat_hub : public std::enable_shared_from_this<chat_hub> {
     std::size_t agent_history_window = 20;    // messages an agent sees
     int messages_per_minute_per_socket = 20;
     int messages_per_minute_per_identity = 60;
-    // A streaming reply is saved at its first delta, then at least this often (events) —
+    // A streaming reply is saved at its first delta (sent once stored), then at least this
+    // often (events) —
     // below the store's unsaved_seq_margin, so seqs stay unique across a crash — and at least
     // every interval: what a crash can take from the stored text of a reply.
     int save_every_events = 64;

@@ -13,7 +13,6 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "chat_hub.hpp"
-#include "history_page.hpp"
 #include "hub_client.hpp"
 #include "server_context.hpp"
 #include "store.hpp"
@@ -309,7 +308,6 @@ void list_messages(const server_context& context, const caller& c, const std::st
                       [done](store::outcome<message_page> page) {
                         if (!page)
                           return done(failure(error_code::not_found, "before: no such message"));
-                        if (fit_page(page->messages)) page->has_more = true;
                         std::vector<std::string> items;  // newest first
                         for (auto it = page->messages.rbegin(); it != page->messages.rend(); ++it)
                           items.push_back(encode(*it));

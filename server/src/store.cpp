@@ -269,6 +269,29 @@ std::size_t clamp_page(std::size_t limit) {
   return std::clamp<std::size_t>(limit, 1, max_page_rows);
 }
 
+// About what a message row weighs once sent: its text, metadata, buttons and attachments as
+// stored (columns 3, 7, 8, 9 of message_select), and a fixed part for its ids and numbers.
+std::size_t message_bytes(const SQLite::Statement& s) {
+  constexpr std::size_t fixed = 256;
+  std::size_t bytes = fixed;
+  for (const int column : {3, 7, 8, 9})
+    bytes += static_cast<std::size_t>(s.getColumn(column).getBytes());
+  return bytes;
+}
+
+// Reads the messages `q` steps through into `out`, at most `limit` of them and within
+// `max_bytes` (but always the first): true if more were left unread.
+bool read_messages(SQLite::Statement& q, std::size_t limit, std::size_t max_bytes,
+                   std::vector<message>& out) {
+  std::size_t bytes = 0;
+  while (q.executeStep()) {
+    bytes += message_bytes(q);
+    if (out.size() == limit || (!out.empty() && bytes > max_bytes)) return true;
+    out.push_back(read_message(q).msg);
+  }
+  return false;
+}
+
 // LIMIT takes an int64; one extra row tells whether there are more.
 std::int64_t limit_plus_one(std::size_t limit) {
   constexpr auto most = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max() - 1);
@@ -583,13 +606,7 @@ store::outcome<message_page> list_messages(database& d, const std::string& conve
   page.last_seq = conv->conv.last_seq;
   in_use q(d.message_page);
   bind_all(*q, conversation_id, before_ord, limit_plus_one(limit));
-  while (q->executeStep()) {
-    if (page.messages.size() == limit) {
-      page.has_more = true;
-      break;
-    }
-    page.messages.push_back(read_message(*q).msg);
-  }
+  page.has_more = read_messages(*q, limit, max_page_bytes, page.messages);
   std::reverse(page.messages.begin(), page.messages.end());  // read newest first
   return page;
 }
@@ -602,13 +619,7 @@ store::outcome<message_replay> messages_after(database& d, const std::string& co
   replay.last_seq = conv->conv.last_seq;
   in_use q(d.messages_after);
   bind_all(*q, conversation_id, after, limit_plus_one(max));
-  while (q->executeStep()) {
-    if (replay.messages.size() == max) {
-      replay.has_more = true;
-      break;
-    }
-    replay.messages.push_back(read_message(*q).msg);
-  }
+  replay.has_more = read_messages(*q, max, max_replay_bytes, replay.messages);
   return replay;
 }
 

@@ -41,6 +41,12 @@ inline constexpr seq_t unsaved_seq_margin = 1024;
 
 // The most rows one page read returns, whatever the caller asks for.
 inline constexpr std::size_t max_page_rows = 200;
+// And the most bytes of messages (text, metadata, buttons, attachments; the newest message
+// always comes, whatever its size): 200 messages of 32 KiB would be 6 MB read, held and sent
+// for a client that asks and may never read. What a `history` frame or a REST page carries.
+inline constexpr std::size_t max_page_bytes = 256 * 1024;
+// The same for what a resume replays; more than that is a RESUME_GAP (reload by pages).
+inline constexpr std::size_t max_replay_bytes = 1024 * 1024;
 
 // Why a request failed. Details of `failed` (the SQLite message) go to options::log.
 enum class store_errc {
@@ -239,13 +245,14 @@ class store {
                           callback<outcome<conversation_page>> done);
 
   // The newest `limit` messages created before before_id (nullopt: the newest page), oldest
-  // first. not_found: no such conversation, or before_id is not one of its messages.
-  // limit is clamped to 1 … max_page_rows.
+  // first, within max_page_bytes. not_found: no such conversation, or before_id is not one
+  // of its messages. limit is clamped to 1 … max_page_rows.
   void list_messages(std::string conversation_id, std::optional<std::string> before_id,
                      std::size_t limit, callback<outcome<message_page>> done);
 
-  // The messages whose seq is above `after`, at most `max` of them, in seq order (what a
-  // resuming client missed). has_more: more than max; the hub answers RESUME_GAP.
+  // The messages whose seq is above `after`, at most `max` of them and max_replay_bytes, in
+  // seq order (what a resuming client missed). has_more: more than that; the hub answers
+  // RESUME_GAP.
   void messages_after(std::string conversation_id, seq_t after, std::size_t max,
                       callback<outcome<message_replay>> done);
 

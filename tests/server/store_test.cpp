@@ -328,6 +328,42 @@ TEST_F(StoreTest, MigratingToVersion3GivesOperatorsMessagesTheirOwnKeys) {
   EXPECT_EQ(resent->msg.id, "m2");
 }
 
+TEST_F(StoreTest, APageIsBoundedInBytesAndKeepsItsNewestMessages) {
+  open();
+  // The largest page a visitor can ask for: 200 messages of 32 KiB, some 6.5 MB.
+  const std::string long_text(32 * 1024, 'x');
+  ASSERT_TRUE(start("c1", "u1", user_message("m0", "", 1, "k0", long_text)));
+  for (int i = 1; i < 200; ++i)
+    ASSERT_TRUE(
+        add(user_message("m" + std::to_string(i), "c1", i + 1, "k" + std::to_string(i), long_text),
+            "u1"));
+  auto newest = page("c1", std::nullopt, 200);
+  ASSERT_TRUE(newest.has_value());
+  EXPECT_TRUE(newest->has_more);
+  EXPECT_GE(newest->messages.size(), 6u);
+  EXPECT_LE(newest->messages.size() * long_text.size(), max_page_bytes);
+  EXPECT_EQ(newest->messages.back().id, "m199");  // the newest stay; older ones are a page back
+  auto older = page("c1", newest->messages.front().id, 200);
+  ASSERT_TRUE(older.has_value());
+  EXPECT_EQ(older->messages.back().seq, newest->messages.front().seq - 1);
+  // A resume of all of it is more than a replay carries: the hub answers RESUME_GAP.
+  auto replay = after("c1", 0, 500);
+  ASSERT_TRUE(replay.has_value());
+  EXPECT_TRUE(replay->has_more);
+  EXPECT_LE(replay->messages.size() * long_text.size(), max_replay_bytes);
+}
+
+TEST_F(StoreTest, TheNewestMessageComesEvenWhenItAloneIsOverThePageBytes) {
+  open();
+  ASSERT_TRUE(start("c1", "u1", user_message("m1", "", 1, "k1")));
+  ASSERT_FALSE(save(
+      reply("r1", "c1", 2, message_status::complete, std::string(limits::max_reply_bytes, 'y'))));
+  auto newest = page("c1", std::nullopt, 50);
+  ASSERT_TRUE(newest.has_value());
+  ASSERT_EQ(ids_of(newest->messages), std::vector<std::string>{"r1"});
+  EXPECT_TRUE(newest->has_more);
+}
+
 TEST_F(StoreTest, OpenReportsAnUnusablePath) {
   auto o = options();
   const std::string path = (dir_ / "no" / "such" / "dir" / "x.db").string();
