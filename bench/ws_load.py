@@ -58,6 +58,9 @@ messages_per_minute_per_socket = 10000
 messages_per_minute_per_identity = 100000
 frames_per_second_per_socket = 10000
 sockets_per_identity = 1000
+# Every client connects from 127.0.0.1: one address holds all of the idle sockets.
+max_connections_per_address = 100000
+max_connections = 100000
 # Replies stream faster than a loaded socket drains them: no socket is dropped for it here.
 outgoing_queue_bytes = 268435456
 # A quiet socket gives its write buffers back at its timer's first tick (a ping interval):

@@ -29,7 +29,14 @@ constexpr float bubble_rounding = 14;
 constexpr float message_gap = 14;
 constexpr float meta_height = small_size * 1.6f;
 constexpr float action_size = 26;
-constexpr float ask_height = font_size * 5;  // a question card
+constexpr float ask_height = font_size * 5;    // a question card
+constexpr float retry_height = font_size * 2;  // a pill button's (Retry and the like)
+constexpr float failure_gap = 4;               // between the Retry button and the reason
+
+// The widest a bubble (or the reason under a failed one) gets in a list `content_width` wide.
+float bubble_max_width(float content_width) {
+  return std::floor(content_width * 0.86f);
+}
 
 enum class icon { menu, plus, close, send, stop, copy, thumb_up, thumb_down, regenerate, back };
 
@@ -131,7 +138,7 @@ bool icon_button(const char* id, ImVec2 pos, float side, icon what, ImU32 color,
 // A rounded text button; returns whether it was clicked.
 bool pill_button(const char* id, std::string_view label, ImVec2 pos, ImFont* font, ImU32 text,
                  ImU32 fill, ImU32 border, ImVec2* size_out = nullptr) {
-  const ImVec2 size{text_width(font, font_size, label) + 24, font_size * 2};
+  const ImVec2 size{text_width(font, font_size, label) + 24, retry_height};
   if (size_out) *size_out = size;
   ImGui::SetCursorScreenPos(pos);
   const bool clicked = ImGui::InvisibleButton(id, size);
@@ -377,7 +384,7 @@ void chat_view::draw_messages(view_model& model, view_services& services, ImVec2
   ImGui::BeginChild("##messages", {max.x - min.x, max.y - min.y}, false);
   const float view_height = max.y - min.y;
   const float content_width = max.x - min.x - 2 * side_padding;
-  const float bubble_max = std::floor(content_width * 0.86f);
+  const float bubble_max = bubble_max_width(content_width);
   const transcript* t = model.current();
   const auto pending = model.pending();
   const message* streaming = model.streaming_reply();
@@ -415,6 +422,14 @@ void chat_view::draw_messages(view_model& model, view_services& services, ImVec2
   for (const pending_message* p : pending) {
     row r;
     r.pending = p;
+    // Why it was not sent, wrapped (a sentence does not fit one line), under the line with
+    // "Not sent" and the Retry button, which is taller than a meta line.
+    if (p->failed)
+      r.extra_height = retry_height - meta_height + failure_gap +
+                       fonts_.small
+                           ->CalcTextSizeA(small_size, FLT_MAX, bubble_max, p->error.data(),
+                                           p->error.data() + p->error.size())
+                           .y;
     add_row(r, p->client_msg_id, p->text, 0, role::user);
   }
   const bool show_typing = model.typing() && (!streaming || streaming->text.empty());
@@ -527,7 +542,7 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
   ImU32 meta_color = colors_.muted;
   if (r.pending) {
     if (r.pending->failed) {
-      meta = "Not sent. " + r.pending->error;
+      meta = "Not sent.";
       meta_color = colors_.error;
     } else {
       meta = model.connection() == connection_state::online
@@ -561,6 +576,11 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
     if (pill_button("##retry", "Retry", {meta_x - 70, y}, fonts_.regular, colors_.text,
                     colors_.surface, colors_.border, &size))
       model.retry_pending(r.pending->client_msg_id);
+    const std::string& why = r.pending->error;
+    const float wrap = std::min(text_width(fonts_.small, small_size, why), bubble_max_width(width));
+    list->AddText(fonts_.small, small_size,
+                  {left + width - wrap - 4, y + retry_height + failure_gap}, meta_color, why.data(),
+                  why.data() + why.size(), wrap);
   }
   y += meta_height;
 
