@@ -95,7 +95,7 @@ http::message_generator route(const server_context& context, const request& req)
     res.set(http::field::content_type, metrics::content_type);
     return res;
   }
-  const std::string_view path = target.substr(0, target.find('?'));
+  const std::string_view path = target.substr(0, target.find_first_of("?#"));  // as find_file
   const bool demo_page = path == "/" || path == "/protocol.html";
   if (const embedded_file* file = find_file(target); file && (context.demo_pages || !demo_page)) {
     if (!read) {

@@ -117,7 +117,8 @@ bool sse_parser::process_line(std::string_view line) {
   }
 
   if (field == "data") {
-    if (!fits(value.size() + 1)) {
+    // The line is whole now (line_ may still hold it, if it straddled reads): only data counts.
+    if (data_.size() + value.size() + 1 > max_event_bytes_) {
       failed_ = true;
       return false;
     }

@@ -257,6 +257,23 @@ TEST(SseParser, AnEventOverTheLimitFailsTheStream) {
   EXPECT_TRUE(lines.feed("data: ok\n\n", ignore));
 }
 
+TEST(SseParser, ADataLineSplitAcrossReadsCountsOnceAgainstTheLimit) {
+  // 40 bytes of data under a 64-byte limit: it fits, in one read or byte by byte (the line
+  // waiting for its end was counted again with its value, so the split one was refused).
+  const std::string stream = "data: " + std::string(40, 'x') + "\n\n";
+  for (const bool byte_by_byte : {false, true}) {
+    sse_parser parser(64);
+    int events = 0;
+    auto count = [&](const sse_event&) { return ++events, true; };
+    if (byte_by_byte)
+      for (const char c : stream)
+        EXPECT_TRUE(parser.feed(std::string_view(&c, 1), count));
+    else
+      EXPECT_TRUE(parser.feed(stream, count));
+    EXPECT_EQ(events, 1) << "byte by byte: " << byte_by_byte;
+  }
+}
+
 TEST(SseParser, SteadyStreamAllocatesNothing) {
   sse_parser parser;
   const std::string chunk =

@@ -624,7 +624,7 @@ class NoDemoPages(ServerTest):
     extra_args = ("--demo-page", "false")
 
     def test_the_demo_pages_are_gone_and_the_chat_stays(self):
-        for path in ["/", "/protocol.html", "/?x=1"]:
+        for path in ["/", "/protocol.html", "/?x=1", "/#x", "/protocol.html#"]:
             self.assertEqual(self.get(path)[0].status, 404, path)
         for path in ["/palaver.js", "/widget.html", "/healthz"]:
             self.assertEqual(self.get(path)[0].status, 200, path)
