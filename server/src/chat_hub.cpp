@@ -414,7 +414,10 @@ struct chat_hub::state {
     if (m.client_msg_id.starts_with(answer_prefix) &&
         c.open_asks.erase(m.client_msg_id.substr(answer_prefix.size())) > 0)
       db.answer_ask(m.client_msg_id.substr(answer_prefix.size()));
-    if (!added.inserted) return send(*client, message_event_frame{m});
+    if (!added.inserted) {
+      send(*client, message_event_frame{m});
+      return client->acknowledged_resend(m);
+    }
     stats->message_stored();
     fan_out(c, message_event_frame{m}, m.seq);
     request_reply(c);

@@ -18,6 +18,10 @@ class hub_client {
   virtual ~hub_client() = default;
   // Queues a frame; never blocks. A socket whose queue grows past its limit is closed.
   virtual void deliver(shared_frame frame) = 0;
+  // The message it just sent had been stored before (same client_msg_id): an ack follows as
+  // usual, and nothing more does. A socket needs nothing here (the ack tells its client);
+  // the REST API's synchronous post stops waiting for a reply.
+  virtual void acknowledged_resend(const message&) {}
   // Sends what is queued, then closes with 1001 (going away): the server is stopping.
   virtual void close_going_away() = 0;
   virtual const identity& who() const = 0;

@@ -122,6 +122,25 @@ bool may_read(const caller& c, const conversation_row& row) {
 
 // ---- the synchronous message ---------------------------------------------------------------
 
+// The answer to a message sent before with the same client_msg_id: at once, with its reply
+// as stored (the first assistant message after it; still streaming, it is as last saved).
+// 202 without `reply` while there is none yet.
+void answer_repeat(const server_context& context, message sent, done_fn done) {
+  const std::string id = sent.conversation_id;
+  const seq_t after = sent.seq;
+  context.db->messages_after(
+      id, after, max_page_rows,
+      [sent = std::move(sent), done](store::outcome<message_replay> later) {
+        if (!later) return done(failure(error_code::internal, "could not read the reply"));
+        std::string body =
+            R"({"conversation_id":")" + sent.conversation_id + R"(","message":)" + encode(sent);
+        for (const message& m : later->messages)
+          if (m.author_role == role::assistant)
+            return done({200, body + R"(,"reply":)" + encode(m) + "}"});
+        done({202, body + "}"});
+      });
+}
+
 // Takes part in the hub like a socket would, to post one message and collect its reply.
 class sync_message final : public hub_client, public std::enable_shared_from_this<sync_message> {
  public:
@@ -165,6 +184,17 @@ class sync_message final : public hub_client, public std::enable_shared_from_thi
       reply_id_ = m->message.id;
     if (auto* d = std::get_if<done_frame>(&*frame); d && d->message_id == reply_id_) respond();
   }
+  // The message was stored before (a repeat that raced its first post past the store
+  // look-up): no new reply comes for it, so the answer is the stored exchange, as for any
+  // repeat. Called on the hub's strand.
+  void acknowledged_resend(const message& sent) override {
+    done_fn done;
+    {
+      std::lock_guard lock(mutex_);
+      done = take_done_locked();
+    }
+    if (done) answer_repeat(*context_, sent, std::move(done));
+  }
   void close_going_away() override {
     finish(failure(error_code::internal, "the server is stopping"));
   }
@@ -187,11 +217,17 @@ class sync_message final : public hub_client, public std::enable_shared_from_thi
   }
 
   void finish_locked(rest_response response) {
-    if (finished_) return;
+    if (done_fn done = take_done_locked()) done(std::move(response));
+  }
+
+  // Ends the wait and leaves the hub; the answer is the caller's to give. Empty if it was
+  // already given.
+  done_fn take_done_locked() {
+    if (finished_) return {};
     finished_ = true;
     if (timer_) timer_->cancel();
     context_->hub->disconnect(id_);
-    done_(std::move(response));
+    return std::move(done_);
   }
 
   std::shared_ptr<server_context> context_;
@@ -319,25 +355,6 @@ void list_messages(const server_context& context, const caller& c, const std::st
   });
 }
 
-// The answer to a message sent before with the same client_msg_id: at once, with its reply
-// as stored (the first assistant message after it; still streaming, it is as last saved).
-// 202 without `reply` while there is none yet.
-void answer_repeat(const server_context& context, message sent, done_fn done) {
-  const std::string id = sent.conversation_id;
-  const seq_t after = sent.seq;
-  context.db->messages_after(
-      id, after, max_page_rows,
-      [sent = std::move(sent), done](store::outcome<message_replay> later) {
-        if (!later) return done(failure(error_code::internal, "could not read the reply"));
-        std::string body =
-            R"({"conversation_id":")" + sent.conversation_id + R"(","message":)" + encode(sent);
-        for (const message& m : later->messages)
-          if (m.author_role == role::assistant)
-            return done({200, body + R"(,"reply":)" + encode(m) + "}"});
-        done({202, body + "}"});
-      });
-}
-
 // A visitor's or user's message, answered synchronously; from the site's backend, a human
 // operator's message into the conversation, shown live and not answered by the agent.
 void post_message(std::shared_ptr<server_context> context, const caller& c,
@@ -349,7 +366,8 @@ void post_message(std::shared_ptr<server_context> context, const caller& c,
   if (conversation_id) message.conversation_id = conversation_id;
   if (!c.who) return post_operator_message(*context, c, std::move(message), std::move(done));
   // A repeat (a client that timed out and tries again) is answered from the store: the hub
-  // would only acknowledge it again, and no new reply would come to end the wait.
+  // would only acknowledge it again, and no new reply would come to end the wait. (One that
+  // passes this look-up while its first post is being stored is told so by the hub.)
   std::string client_msg_id = message.client_msg_id;
   context->db->get_sent_message(
       c.owner, std::move(client_msg_id),

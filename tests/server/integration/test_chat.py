@@ -774,6 +774,34 @@ class RestApi(ServerTest):
             "GET", f"/api/v1/conversations/{body['conversation_id']}/messages", token)
         self.assertEqual([m["role"] for m in page["messages"]], ["assistant", "user"])
 
+    def test_two_posts_of_one_message_at_once_store_it_once_and_both_are_answered(self):
+        # Both may pass the store look-up before either is stored: then the hub tells the
+        # second that it is a repeat, and it is answered from the store like any repeat.
+        token = self.visitor()
+        first = {"client_msg_id": "twice", "text": "/long"}  # a reply that takes a while
+        answers = [None, None]
+
+        def post(i):
+            started = time.monotonic()
+            answers[i] = (*self.call("POST", "/api/v1/messages", token, first),
+                          time.monotonic() - started)
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(2 * TIMEOUT)
+        statuses = sorted(a[0] for a in answers)
+        self.assertIn(statuses, ([200, 200], [200, 202]), answers)
+        ids = {a[1]["message"]["id"] for a in answers}
+        self.assertEqual(len(ids), 1)  # one message, stored once
+        full = next(a for a in answers if a[1].get("reply", {}).get("status") == "complete")
+        quick = min(answers, key=lambda a: a[2])
+        self.assertLess(quick[2], full[2])  # the repeat did not wait for the whole reply
+        status, page = self.call(
+            "GET", f"/api/v1/conversations/{full[1]['conversation_id']}/messages", token)
+        self.assertEqual([m["role"] for m in page["messages"]], ["assistant", "user"])
+
     async def test_a_visitor_may_reuse_an_operators_client_msg_id_and_loses_nothing(self):
         client = await Client.connect(self.server)
         await self.chat(client, "hello", client_msg_id="m1")
