@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "token_bucket.hpp"
+
 namespace palaver::server {
 namespace {
 
@@ -23,25 +25,18 @@ class line_budget {
  public:
   // Whether a line may go out now; `suppressed` gets the count left out before it.
   bool take(std::uint64_t& suppressed) {
-    const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex_);
-    tokens_ =
-        std::min(burst_lines, tokens_ + lines_per_second *
-                                            std::chrono::duration<double>(now - refilled_).count());
-    refilled_ = now;
-    if (tokens_ < 1) {
+    if (!bucket_.take(lines_per_second, burst_lines, token_bucket::clock::now())) {
       ++suppressed_;
       return false;
     }
-    tokens_ -= 1;
     suppressed = std::exchange(suppressed_, 0);
     return true;
   }
 
  private:
   std::mutex mutex_;
-  double tokens_ = burst_lines;
-  std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
+  token_bucket bucket_{burst_lines};
   std::uint64_t suppressed_ = 0;
 };
 

@@ -45,26 +45,19 @@ void address_limits::close(const std::string& address) {
 
 bool address_limits::admit_new_visitor(const std::string& address, const session_limits& limits) {
   const double per_minute = limits.new_visitors_per_minute_per_address;
-  const auto now = std::chrono::steady_clock::now();
-  const auto refill = [&](bucket& b) {
-    const double minutes = std::chrono::duration<double, std::ratio<60>>(now - b.refilled).count();
-    b.tokens = std::min(per_minute, b.tokens + per_minute * minutes);
-    b.refilled = now;
-  };
+  const double per_second = per_minute / 60;
+  const auto now = token_bucket::clock::now();
   std::lock_guard lock(mutex_);
   // Addresses whose bucket has filled up again are as good as new: forget them, so the map
   // stays as small as the addresses that created visitors lately.
   constexpr std::size_t prune_above = 4096;
   if (visitors_.size() > prune_above)
     for (auto it = visitors_.begin(); it != visitors_.end();) {
-      refill(it->second);
+      it->second.refill(per_second, per_minute, now);
       it = it->second.tokens >= per_minute ? visitors_.erase(it) : std::next(it);
     }
-  auto [it, fresh] = visitors_.try_emplace(address, bucket{per_minute, now});
-  if (!fresh) refill(it->second);
-  if (it->second.tokens < 1) return false;
-  it->second.tokens -= 1;
-  return true;
+  return visitors_.try_emplace(address, per_minute, now)
+      .first->second.take(per_second, per_minute, now);
 }
 
 const site_entry* server_context::find_site(const std::optional<std::string>& id) const {

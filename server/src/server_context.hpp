@@ -15,6 +15,7 @@
 
 #include "auth.hpp"
 #include "session_limits.hpp"
+#include "token_bucket.hpp"
 
 namespace palaver::server {
 
@@ -95,14 +96,10 @@ class address_limits {
   friend class connection_slot;
   void close(const std::string& address);
 
-  struct bucket {
-    double tokens = 0;
-    std::chrono::steady_clock::time_point refilled;
-  };
   std::mutex mutex_;
   std::size_t open_total_ = 0;
   std::unordered_map<std::string, std::size_t> open_;
-  std::unordered_map<std::string, bucket> visitors_;
+  std::unordered_map<std::string, token_bucket> visitors_;
 };
 
 struct server_context {

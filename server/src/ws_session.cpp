@@ -27,6 +27,7 @@
 #include "metrics.hpp"
 #include "server_context.hpp"
 #include "store.hpp"
+#include "token_bucket.hpp"
 
 namespace palaver::server {
 
@@ -68,7 +69,7 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
         slot_(std::move(slot)),
         timer_(ws_.get_executor()),
         id_(next_client_id()),
-        tokens_(context_->limits.frames_per_second) {}
+        rate_(context_->limits.frames_per_second) {}
 
   void run();
 
@@ -139,8 +140,7 @@ class ws_session final : public hub_client, public std::enable_shared_from_this<
   bool closing_ = false;  // the close handshake began: nothing new goes out
   bool closed_ = false;
 
-  double tokens_;  // frames this socket may still send this second (token bucket; < 0: owed)
-  clock::time_point refilled_ = clock::now();
+  token_bucket rate_;       // frames this socket may still send this second (< 0: owed)
   bool over_rate_ = false;  // RATE_LIMITED was sent for the frames refused since the last one in
 };
 
@@ -350,11 +350,10 @@ void ws_session::count_error(std::string_view frame) {
 
 ws_session::rate_verdict ws_session::take_rate_token(clock::time_point now) {
   const double rate = context_->limits.frames_per_second;
-  tokens_ = std::min(rate, tokens_ + rate * std::chrono::duration<double>(now - refilled_).count());
-  refilled_ = now;
-  tokens_ -= 1;
-  if (tokens_ >= 0) return rate_verdict::within;
-  return tokens_ < -rate ? rate_verdict::abusive : rate_verdict::over;
+  rate_.refill(rate, rate, now);
+  rate_.tokens -= 1;  // refused frames are owed too
+  if (rate_.tokens >= 0) return rate_verdict::within;
+  return rate_.tokens < -rate ? rate_verdict::abusive : rate_verdict::over;
 }
 
 // ---- writing and closing -----------------------------------------------------------------
