@@ -5,7 +5,10 @@
 #   PALAVER_GTEST_SOURCE_DIR   GoogleTest sources, built for Wasm (native uses find_package)
 #   PALAVER_IMGUI_DIR          Dear ImGui sources (imgui.cpp, backends/), for the widget
 #   PALAVER_MD4C_DIR           md4c sources (src/md4c.c), for the widget
-# scripts/deps.sh fetches the last two from Debian's source packages into
+#   PALAVER_FRIBIDI_DIR        GNU FriBidi sources (lib/fribidi-bidi.c), for the widget's bidi
+#   PALAVER_UNICODE_DIR        the Unicode Character Database (Debian's unicode-data), from which
+#                              the widget's Unicode tables are generated
+# scripts/deps.sh fetches the imgui, md4c and FriBidi trees from Debian's source packages into
 # $PALAVER_SOURCE_CACHE (default ~/.cache/palaver/sources).
 
 if(DEFINED ENV{PALAVER_SOURCE_CACHE})
@@ -17,6 +20,8 @@ set(PALAVER_BOOST_INCLUDE_DIR "/usr/include" CACHE PATH "Directory holding boost
 set(PALAVER_GTEST_SOURCE_DIR "/usr/src/googletest" CACHE PATH "GoogleTest source tree")
 set(PALAVER_IMGUI_DIR "${palaver_source_cache}/imgui" CACHE PATH "Dear ImGui source tree")
 set(PALAVER_MD4C_DIR "${palaver_source_cache}/md4c" CACHE PATH "md4c source tree")
+set(PALAVER_FRIBIDI_DIR "${palaver_source_cache}/fribidi" CACHE PATH "GNU FriBidi source tree")
+set(PALAVER_UNICODE_DIR "/usr/share/unicode" CACHE PATH "Unicode Character Database (unicode-data)")
 
 if(PALAVER_ROLE STREQUAL "native")
   find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json)

@@ -9,6 +9,8 @@ set(palaver_subbuild_args
   -DPALAVER_GTEST_SOURCE_DIR=${PALAVER_GTEST_SOURCE_DIR}
   -DPALAVER_IMGUI_DIR=${PALAVER_IMGUI_DIR}
   -DPALAVER_MD4C_DIR=${PALAVER_MD4C_DIR}
+  -DPALAVER_FRIBIDI_DIR=${PALAVER_FRIBIDI_DIR}
+  -DPALAVER_UNICODE_DIR=${PALAVER_UNICODE_DIR}
 )
 
 # ---- Wasm (Emscripten) ------------------------------------------------------------------
@@ -30,7 +32,7 @@ if(PALAVER_WASM)
   # server embeds these files, so the sub-build declares them as its products.
   set(PALAVER_WIDGET_BINARY_DIR ${CMAKE_BINARY_DIR}/wasm/widget)
   set(PALAVER_WIDGET_FILES
-    widget.js widget.wasm fonts/inter-regular.otf fonts/inter-semibold.otf fonts/jetbrains-mono.ttf)
+    widget.js widget.wasm)
   set(widget_products ${PALAVER_WIDGET_FILES})
   list(TRANSFORM widget_products PREPEND ${PALAVER_WIDGET_BINARY_DIR}/)
 

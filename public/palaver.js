@@ -18,11 +18,13 @@
   const origin = new URL(me.src, location.href).origin;
   const site = data.site || "";
   const options = {
-    title: data.title || "Chat",
+    title: data.title || "", // none: the widget's own word, in the visitor's language
     color: /^#([0-9a-f]{3}){1,2}$/i.test(data.color) ? data.color : "#2563eb",
     position: data.position === "left" ? "left" : "right",
     theme: /^(light|dark)$/.test(data.theme) ? data.theme : "auto",
-    lang: data.lang || d.documentElement.lang || "en",
+    lang: data.lang || "", // none: the visitor's browser decides
+    greeting: data.greeting || "",
+    placeholder: data.placeholder || "",
     host: location.origin,
   };
 
@@ -66,6 +68,7 @@ border-radius:0}.ready.open~.launcher{display:none}}
   let open = false;
   let token = ""; // the last identify(): sent again on every `ready`
   let unread = 0;
+  let labels = {}; // the widget's `labels`: its title and unread label in the visitor's language
   const pending = []; // send()s waiting for `ready`
   const handlers = {};
 
@@ -100,7 +103,12 @@ border-radius:0}.ready.open~.launcher{display:none}}
   function render() {
     path.setAttribute("d", open ? CROSS : BUBBLE);
     launcher.setAttribute("aria-expanded", open);
-    launcher.setAttribute("aria-label", options.title + (unread ? ` (${unread} unread)` : ""));
+    // The widget's words once it has said them (`labels`), in the visitor's language.
+    const title = labels.title || options.title || "Chat";
+    launcher.setAttribute("aria-label", unread
+      ? (labels.unread || "{title} ({count} unread)").replace("{title}", title).replace("{count}", unread)
+      : title);
+    if (frame) frame.title = title;
     launcher.classList.toggle("open", open);
     if (frame) frame.className = "panel" + (open ? " open" : "") + (ready ? " ready" : "");
   }
@@ -129,10 +137,11 @@ border-radius:0}.ready.open~.launcher{display:none}}
     if (!frame) {
       frame = d.createElement("iframe");
       frame.id = "panel";
-      frame.title = options.title;
+      frame.title = options.title || "Chat";
       frame.setAttribute("allow", "clipboard-write");
       frame.referrerPolicy = "origin"; // the host page's path is none of the server's business
-      const hash = Object.keys(options).map((k) => k + "=" + encodeURIComponent(options[k]));
+      const hash = Object.keys(options).filter((k) => options[k])
+        .map((k) => k + "=" + encodeURIComponent(options[k]));
       frame.src =
         origin + "/widget.html" + (site ? "?site=" + encodeURIComponent(site) : "") +
         "#" + hash.join("&");
@@ -182,6 +191,9 @@ border-radius:0}.ready.open~.launcher{display:none}}
       badge.hidden = !count;
       render();
       emit("unread", count);
+    } else if (m.type === "labels" && typeof m.title === "string" && typeof m.unread === "string") {
+      labels = m;
+      render();
     } else if (m.type === "close") {
       close();
     }

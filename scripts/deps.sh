@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Palaver needs on Debian 12, and nothing twice: missing Debian packages, then
-# the Dear ImGui and md4c sources (Debian source packages) into ~/.cache/palaver/sources.
+# the Dear ImGui, md4c and FriBidi sources (Debian source packages) into
+# ~/.cache/palaver/sources.
 #   scripts/deps.sh          what building and running the server needs
 #   scripts/deps.sh --test   also what the tests need (fuzzing toolchain, formatter, Chromium,
 #                            and tests/browser/node_modules from its package-lock.json)
@@ -15,15 +16,17 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsqlitecpp-dev libssl-dev libjwt-dev libtomlplusplus-dev libcli11-dev
   emscripten nodejs
-  fonts-inter fonts-jetbrains-mono python3-fonttools
-  dpkg-dev xz-utils
+  unicode-data  # the widget's Unicode tables are generated from it (web/tools/unicode_tables.py)
+  dpkg-dev xz-utils bzip2  # unpacking source packages (FriBidi's is a .tar.bz2)
 )
 test_packages=(
   googletest libgtest-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   clang-format
   python3-websockets
-  chromium  # tests/browser runs it headless; its fontconfig brings a font (fonts-dejavu-core)
+  chromium  # tests/browser runs it headless
+  # The fonts a visitor's machine has for every script the browser tests draw.
+  fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
 )
 $want_test && packages+=("${test_packages[@]}")
 
@@ -48,7 +51,7 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
-# ---- Dear ImGui and md4c sources (for the widget) -----------------------------------------
+# ---- Dear ImGui, md4c and FriBidi sources (for the widget) --------------------------------
 cache="${PALAVER_SOURCE_CACHE:-$HOME/.cache/palaver/sources}"
 mkdir -p "$cache"
 
@@ -92,6 +95,7 @@ fetch_source() {
 
 fetch_source imgui imgui imgui.cpp
 fetch_source md4c md4c src/md4c.c
+fetch_source fribidi fribidi lib/fribidi-bidi.c
 
 # ---- npm packages of the browser tests (playwright-core; the browser is Debian's chromium) --
 # `npm ci` only when the lock file differs from the one last installed (kept in node_modules).

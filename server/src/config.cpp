@@ -28,6 +28,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/throw_exception.hpp>
 
+#include "catalogues.hpp"
+
 #ifndef PALAVER_VERSION
 #define PALAVER_VERSION "0.1.0"
 #endif
@@ -915,7 +917,80 @@ constexpr std::string_view site_keys[] = {"id",
                                           "max_token_lifetime_seconds",
                                           "api_key_env",
                                           "default_agent",
-                                          "agents"};
+                                          "agents",
+                                          "texts"};
+
+// One text of [site.texts] or [site.texts.<tag>] (`path`): the key must be a key of en.json
+// (the catalogues the binary embeds, not a list of our own), the value a text the widget can
+// show in its place (check_site_text).
+std::optional<std::string> read_site_text(const loader& ld, const catalogue_index& index,
+                                          std::string_view path, const toml::key& key,
+                                          const toml::node& node, site_text_map& out) {
+  const std::string name(key.str());
+  const std::string where = std::string(path) + "." + name;
+  if (index.english_text(name) == nullptr) {
+    std::string message = ld.at(key.source()) + ": unknown key '" + where + "'";
+    if (path == "site.texts" && index.has_tag(name)) {
+      return message + ": one language's texts go in a table, [" + where + "]";
+    }
+    std::string_view best;
+    std::size_t best_distance = 3;
+    for (const auto& [candidate, english] : index.english) {
+      const std::size_t d = edit_distance(name, candidate);
+      if (d < best_distance) best = candidate, best_distance = d;
+    }
+    if (!best.empty()) return message + ": did you mean '" + std::string(best) + "'?";
+    return message + ": not one of the widget's texts (the keys of web/i18n/en.json)";
+  }
+  const auto* text = node.as_string();
+  if (text == nullptr) {
+    return field_error(ld, node, where, "expected a string, found " + node_type_name(node));
+  }
+  if (auto problem = check_site_text(index, name, text->get())) {
+    return field_error(ld, node, where, *problem);
+  }
+  out[name] = text->get();
+  return std::nullopt;
+}
+
+// [site.texts]: a string applies to every language; a table named by a shipped catalogue's
+// tag, [site.texts.fr], to that language only, and wins there.
+std::optional<std::string> read_site_texts(const loader& ld, const toml::table& site,
+                                           site_texts& out) {
+  const toml::node* node = site.get("texts");
+  if (node == nullptr) return std::nullopt;
+  const auto* table = node->as_table();
+  if (table == nullptr) {
+    return field_error(ld, *node, "site.texts",
+                       "expected a table ([site.texts]), found " + node_type_name(*node));
+  }
+  const catalogue_index& index = shipped_catalogues();
+  for (const auto& [key, value] : *table) {
+    const auto* language = value.as_table();
+    if (language == nullptr) {
+      if (auto error = read_site_text(ld, index, "site.texts", key, value, out.every_language)) {
+        return error;
+      }
+      continue;
+    }
+    const std::string tag(key.str());
+    const std::string where = "site.texts." + tag;
+    if (!index.has_tag(tag)) {
+      if (index.english_text(tag) != nullptr) {
+        return field_error(ld, value, where, "expected a string, found a table");
+      }
+      return field_error(ld, value, where,
+                         in_quotes(tag) + " is not a language of the widget's catalogues (" +
+                             join(index.tags) + ")");
+    }
+    site_text_map texts;
+    for (const auto& [text_key, text] : *language) {
+      if (auto error = read_site_text(ld, index, where, text_key, text, texts)) return error;
+    }
+    if (!texts.empty()) out.by_language[tag] = std::move(texts);
+  }
+  return std::nullopt;
+}
 
 std::optional<std::string> read_site(loader& ld, const toml::table& table, const config& cfg,
                                      site_config& out) {
@@ -1018,6 +1093,8 @@ std::optional<std::string> read_site(loader& ld, const toml::table& table, const
         std::find(out.agents.begin(), out.agents.end(), "echo") != out.agents.end();
     out.default_agent = echo_allowed ? "echo" : out.agents.front();
   }
+
+  if (auto error = read_site_texts(ld, table, out.texts)) return error;
 
   if (!out.allow_anonymous && !out.jwt_secret_env) {
     return ld.at(table) + ": " + owner +
@@ -1352,6 +1429,9 @@ Configuration file (TOML, given by --config or PALAVER_CONFIG):
     agents            agents visitors may pick (default: every agent)
     default_agent     agent of a new conversation (default: echo if allowed,
                       else the first of agents)
+    [site.texts]      the site's own words for the widget: key = "text", keys of
+                      web/i18n/en.json, for every language; [site.texts.fr]
+                      for one language, winning over those (default: none)
 
   [[agent]]  one block per agent; "echo" is built in unless a block defines it
     name              1 to 32 of a-z 0-9 _ -

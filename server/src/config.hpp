@@ -68,6 +68,19 @@ struct limits_config {
   friend bool operator==(const limits_config&, const limits_config&) = default;
 };
 
+// A site's own words for the widget: catalogue key (a key of web/i18n/en.json) → text.
+using site_text_map = std::map<std::string, std::string, std::less<>>;
+
+// [site.texts]: a site's words over the widget's catalogues, checked at load against the
+// catalogues the server embeds (catalogues.hpp): keys of en.json, languages that ship, texts
+// that keep English's placeholders.
+struct site_texts {
+  site_text_map every_language;                                   // [site.texts] key = "…"
+  std::map<std::string, site_text_map, std::less<>> by_language;  // [site.texts.<tag>]: wins
+  bool empty() const { return every_language.empty() && by_language.empty(); }
+  friend bool operator==(const site_texts&, const site_texts&) = default;
+};
+
 // [[site]]: one embedding site. Secrets are never in the file: the file names the environment
 // variable, and loading resolves it here.
 struct site_config {
@@ -85,6 +98,7 @@ struct site_config {
   std::optional<std::string> api_key;  // the site backend's REST API key; absent: no REST access
   std::string default_agent = "echo";  // always one of `agents`
   std::vector<std::string> agents = {"echo"};  // what visitors may pick; default: every agent
+  site_texts texts;                            // empty: the catalogues' words
   friend bool operator==(const site_config&, const site_config&) = default;
 };
 

@@ -5,11 +5,8 @@
 #include "static_files.hpp"
 
 namespace palaver::server {
-namespace {
 
-// The undecoded value of the first `name=` parameter of the target's query; nullopt if none.
-// Site ids are plain ASCII (A-Z a-z 0-9 _ -), so they need no percent-decoding: an encoded
-// one matches no site.
+// Site ids are plain ASCII (A-Z a-z 0-9 _ -), so they need no percent-decoding.
 std::optional<std::string> query_parameter(std::string_view target, std::string_view name) {
   const auto question = target.find('?');
   if (question == std::string_view::npos) return std::nullopt;
@@ -25,6 +22,8 @@ std::optional<std::string> query_parameter(std::string_view target, std::string_
   }
   return std::nullopt;
 }
+
+namespace {
 
 // Whether `origin` can go into the header as one source: scheme://host[:port] characters only.
 // Config checks origins already; this keeps a bad one from adding directives (`;`) or sources.

@@ -19,4 +19,8 @@ struct server_context;
 //  - anything else: "" (no header).
 std::optional<std::string> frame_policy(const server_context& context, std::string_view target);
 
+// The undecoded value of the first `name=` parameter of the target's query; nullopt if none
+// ("" for a bare `name`). Site ids need no percent-decoding: an encoded one matches no site.
+std::optional<std::string> query_parameter(std::string_view target, std::string_view name);
+
 }  // namespace palaver::server

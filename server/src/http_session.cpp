@@ -105,6 +105,14 @@ http::message_generator route(const server_context& context, const request& req)
     }
     const std::optional<std::string> policy = frame_policy(context, target);
     if (!policy) return text_response(req, http::status::not_found, "no such site\n");
+    // A catalogue asked for with `site` carries that site's texts (built at start-up); an
+    // unknown site is answered as the widget's page answers it.
+    if (const auto site_id = query_parameter(target, "site");
+        site_id && path.starts_with("/i18n/")) {
+      const site_entry* site = context.find_site(site_id);
+      if (site == nullptr) return text_response(req, http::status::not_found, "no such site\n");
+      if (const auto own = site->catalogues.find(path)) return file_response(req, *own, *policy);
+    }
     return file_response(req, *file, *policy);
   }
   return text_response(req, http::status::not_found, "not found\n");

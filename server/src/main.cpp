@@ -179,7 +179,8 @@ int serve(const config& cfg) {
     origins.insert(origins.end(), site.origins.begin(), site.origins.end());
     all_origins.insert(all_origins.end(), site.origins.begin(), site.origins.end());
     context->sites.push_back(site_entry{std::move(auth), origin_policy(std::move(origins)),
-                                        site.api_key.value_or(""), site.default_agent});
+                                        site.api_key.value_or(""), site.default_agent,
+                                        site_catalogues(site.texts)});
   }
   context->origins = origin_policy(std::move(all_origins));
   acceptor->start();

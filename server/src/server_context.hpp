@@ -14,6 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "auth.hpp"
+#include "catalogues.hpp"
 #include "session_limits.hpp"
 #include "token_bucket.hpp"
 
@@ -46,6 +47,7 @@ struct site_entry {
   origin_policy origins;  // the server's own and the site's
   std::string api_key;    // what the site's backend presents to the REST API; empty: none
   std::string default_agent = "echo";
+  site_catalogues catalogues;  // its [site.texts] applied, made at start-up; empty: none
 };
 
 // How many authenticated sockets each identity has open, for sockets_per_identity.

@@ -45,7 +45,7 @@ std::string_view mime_type_for(std::string_view url) {
       {".js", "text/javascript; charset=utf-8"},
       {".wasm", "application/wasm"},
       {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},
+      {".json", "application/json; charset=utf-8"},
       {".svg", "image/svg+xml"},
       {".png", "image/png"},
       {".ico", "image/x-icon"},

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "palaver/json.hpp"
+
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
 
@@ -85,3 +87,12 @@ json::value parse_json_exactly(std::string_view text, error_code& ec, json::stor
 }
 
 }  // namespace palaver::detail
+
+namespace palaver {
+
+boost::json::value parse_json(std::string_view text, boost::system::error_code& ec,
+                              const boost::json::parse_options& options) {
+  return detail::parse_json_exactly(text, ec, {}, options);
+}
+
+}  // namespace palaver

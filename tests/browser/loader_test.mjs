@@ -185,7 +185,7 @@ async function mainScenario(browser) {
              [url.origin, url.pathname, url.search], [serverOrigin, "/widget.html", "?site=shop"]);
   checkEqual("the hash carries the options and the host's origin", hashOf(url),
              { title: "Hilfe & Fragen", color: "#ff8800", position: "right", theme: "dark",
-               lang: "de", host: shop });
+               host: shop });
   checkEqual("the iframe's title and permissions; the launcher is expanded",
              [await shadow(page, "[frame.title, frame.getAttribute('allow')]"),
               (await launcherState(page)).expanded],
@@ -224,6 +224,14 @@ async function mainScenario(browser) {
   const unread = await launcherState(page);
   checkEqual("the widget's unread count shows on the badge and in the label",
              [unread.badge, unread.label], ["3", "Hilfe & Fragen (3 unread)"]);
+
+  await widget(page).evaluate(() => say({ type: "labels", title: "Hilfe & Fragen",
+                                          unread: "{title} ({count} ungelesen)" }));
+  await waitUntil(page, () => document.querySelector("palaver-chat").shadowRoot
+                    .querySelector("button.launcher").getAttribute("aria-label").includes("ungelesen"),
+                  "the widget's labels are heard");
+  checkEqual("the widget's labels name the launcher in its language",
+             (await launcherState(page)).label, "Hilfe & Fragen (3 ungelesen)");
 
   await page.evaluate(() => Palaver.send("Hallo"));
   await waitUntil(page, () => events.includes("message assistant echo: Hallo"),
@@ -278,10 +286,10 @@ async function queuedScenario(browser) {
   checkEqual("the queued on() handlers are live", await events(page),
              ["open", "message user queued hello", "message assistant echo: queued hello"]);
   const url = await frameUrl(page);
-  checkEqual("defaults: no site in the query, title Chat, brand blue, auto theme, lang en",
+  checkEqual("defaults: no site in the query, brand blue, auto theme; no title or language " +
+             "(the widget's own word and the visitor's language)",
              [url.search, hashOf(url)],
-             ["", { title: "Chat", color: "#2563eb", position: "left", theme: "auto", lang: "en",
-                    host: shop }]);
+             ["", { color: "#2563eb", position: "left", theme: "auto", host: shop }]);
   const box = await launcher(page).boundingBox();
   checkEqual("data-position=left puts the launcher in the bottom left corner",
              [box.x, box.y + box.height], [20, 748]);

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "catalogues.hpp"  // max_site_text_bytes
+
 namespace palaver::server {
 namespace {
 
@@ -356,6 +358,104 @@ TEST(Config, IssuerAndTokenLifetimeAreChecked) {
             "t.toml:3: site.issuer: must be 1 to 255 characters");
   EXPECT_EQ(error_of("issuer = \"\"\n"), "t.toml:3: site.issuer: must be 1 to 255 characters");
   EXPECT_EQ(error_of("issuer = 7\n"), "t.toml:3: site.issuer: expected a string, found an integer");
+}
+
+// ---- a site's texts ----------------------------------------------------------------------
+
+TEST(Config, ASiteMayGiveTheWidgetItsOwnWordsForEveryLanguageOrForOne) {
+  const auto cfg = config_from_toml(R"toml(
+[[site]]
+id = "shop"
+[site.texts]
+title = "Kestrel help"
+greeting = "Hi! Ask us about your bike."
+launcher_unread = "{count} new from {title}"
+[site.texts.fr]
+greeting = "Bonjour ! Une question sur votre vélo ?"
+[site.texts.zh-Hant]
+[[site]]
+id = "portal"
+)toml",
+                                    "t.toml", env_from_map({}));
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  const site_config* shop = cfg->find_site("shop");
+  ASSERT_NE(shop, nullptr);
+  EXPECT_EQ(shop->texts.every_language,
+            (site_text_map{{"greeting", "Hi! Ask us about your bike."},
+                           {"launcher_unread", "{count} new from {title}"},
+                           {"title", "Kestrel help"}}));
+  // An empty language table sets nothing.
+  EXPECT_EQ(shop->texts.by_language,
+            (std::map<std::string, site_text_map, std::less<>>{
+                {"fr", {{"greeting", "Bonjour ! Une question sur votre vélo ?"}}}}));
+  const site_config* portal = cfg->find_site("portal");
+  ASSERT_NE(portal, nullptr);
+  EXPECT_TRUE(portal->texts.empty());
+  EXPECT_TRUE(config{}.sites.front().texts.empty());
+  // An empty [site.texts] is a site without texts.
+  const auto bare = config_from_toml("[[site]]\nid = \"a\"\n[site.texts]\n[site.texts.de]\n",
+                                     "t.toml", env_from_map({}));
+  ASSERT_TRUE(bare) << bare.error().message;
+  EXPECT_TRUE(bare->sites.front().texts.empty());
+}
+
+TEST(Config, SiteTextsAreCheckedAgainstTheCataloguesTheServerShips) {
+  const auto error_of = [](std::string_view texts_lines) {
+    auto cfg = config_from_toml("[[site]]\nid = \"a\"\n" + std::string(texts_lines), "t.toml", {});
+    return cfg ? std::string("accepted") : cfg.error().message;
+  };
+  // Keys are en.json's: a typo is named with the key it resembles.
+  EXPECT_EQ(error_of("[site.texts]\ngretting = \"Hi\"\n"),
+            "t.toml:4: unknown key 'site.texts.gretting': did you mean 'greeting'?");
+  EXPECT_EQ(error_of("[site.texts.fr]\nwelcome_message = \"Salut\"\n"),
+            "t.toml:4: unknown key 'site.texts.fr.welcome_message': not one of the widget's "
+            "texts (the keys of web/i18n/en.json)");
+  EXPECT_EQ(error_of("[site.texts]\nfr = \"Salut\"\n"),
+            "t.toml:4: unknown key 'site.texts.fr': one language's texts go in a table, "
+            "[site.texts.fr]");
+  // Languages are the shipped catalogues' tags, spelt as the files are.
+  const std::string not_shipped = error_of("[site.texts.xx]\ngreeting = \"Hi\"\n");
+  EXPECT_EQ(not_shipped.rfind("t.toml:3: site.texts.xx: 'xx' is not a language of the widget's "
+                              "catalogues (ar, de, en, es, ",
+                              0),
+            0u)
+      << not_shipped;
+  EXPECT_NE(not_shipped.find("zh-Hans, zh-Hant)"), std::string::npos) << not_shipped;
+  EXPECT_EQ(error_of("[site.texts.fr-FR]\ngreeting = \"Salut\"\n")
+                .rfind("t.toml:3: site.texts.fr-FR: ", 0),
+            0u);
+  EXPECT_EQ(error_of("[site.texts.greeting]\nfr = \"Salut\"\n"),
+            "t.toml:3: site.texts.greeting: expected a string, found a table");
+  // Values: strings, within the limit, with English's placeholders.
+  EXPECT_EQ(error_of("texts = \"Hi\"\n"),
+            "t.toml:3: site.texts: expected a table ([site.texts]), found a string");
+  EXPECT_EQ(error_of("[site.texts]\ntitle = 7\n"),
+            "t.toml:4: site.texts.title: expected a string, found an integer");
+  EXPECT_EQ(error_of("[site.texts.de]\ntitle = [\"Hilfe\"]\n"),
+            "t.toml:4: site.texts.de.title: expected a string, found an array");
+  EXPECT_EQ(error_of("[site.texts]\ntitle = \"" + std::string(max_site_text_bytes, 'x') + "\"\n"),
+            "accepted");
+  EXPECT_EQ(error_of("[site.texts]\ntitle = \"" + std::string(501, 'x') + "\"\n"),
+            "t.toml:4: site.texts.title: is 501 bytes long: at most 500");
+  EXPECT_EQ(error_of("[site.texts]\ntitle = \"\"\n"),
+            "t.toml:4: site.texts.title: is empty: leave the key out to keep the catalogue's text");
+  EXPECT_EQ(error_of("[site.texts]\ngreeting = \"Hi\\u0007\"\n"),
+            "t.toml:4: site.texts.greeting: contains a control character");
+  EXPECT_EQ(error_of("[site.texts]\nlauncher_unread = \"{title}: {count} new, {count}!\"\n"),
+            "accepted");
+  EXPECT_EQ(error_of("[site.texts.fr]\nlauncher_unread = \"{title} ({n} non lus)\"\n"),
+            "t.toml:4: site.texts.fr.launcher_unread: {n} is not a placeholder of this text (its "
+            "placeholders: {count}, {title}; the widget would show it as written)");
+  EXPECT_EQ(error_of("[site.texts]\nlauncher_unread = \"{count} unread\"\n"),
+            "t.toml:4: site.texts.launcher_unread: lacks {title}: keep every placeholder of the "
+            "English text ({count}, {title})");
+  EXPECT_EQ(error_of("[site.texts]\ngreeting = \"Hi {name}!\"\n"),
+            "t.toml:4: site.texts.greeting: {name} is not a placeholder of this text (its "
+            "placeholders: none; the widget would show it as written)");
+  EXPECT_EQ(error_of("[site.texts]\ngreeting = \"Hi {} {a b}\"\n"), "accepted");  // plain braces
+  // Text that is not UTF-8 never gets past the TOML parser; the rule stands behind it.
+  const std::string not_utf8 = error_of("[site.texts]\ngreeting = \"Hi \xC3\x28\"\n");
+  EXPECT_EQ(not_utf8.rfind("t.toml:4", 0), 0u) << not_utf8;
 }
 
 TEST(Config, ConfigFileCanComeFromTheEnvironment) {

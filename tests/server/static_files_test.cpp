@@ -35,9 +35,7 @@ TEST(StaticFiles, TheWidgetIsBuiltIn) {
   ASSERT_NE(find_file("/widget.html"), nullptr);
   ASSERT_NE(find_file("/widget.css"), nullptr);
 #ifdef PALAVER_WIDGET_EMBEDDED
-  for (const char* url : {"/widget.js", "/fonts/inter-regular.otf", "/fonts/inter-semibold.otf",
-                          "/fonts/jetbrains-mono.ttf"})
-    EXPECT_NE(find_file(url), nullptr) << url;
+  EXPECT_NE(find_file("/widget.js"), nullptr);
   const embedded_file* wasm = find_file("/widget.wasm");
   ASSERT_NE(wasm, nullptr);
   ASSERT_GT(wasm->body.size(), 4u);
@@ -47,12 +45,22 @@ TEST(StaticFiles, TheWidgetIsBuiltIn) {
 #endif
 }
 
+TEST(StaticFiles, TheWidgetsCataloguesAreBuiltIn) {
+  for (const char* url : {"/i18n/en.json", "/i18n/fr.json", "/i18n/zh-Hant.json"}) {
+    const embedded_file* catalogue = find_file(url);
+    ASSERT_NE(catalogue, nullptr) << url;
+    EXPECT_NE(text_of(*catalogue).find("\"launcher_unread\""), std::string_view::npos) << url;
+    EXPECT_EQ(choose_reply(*catalogue, "", "").content_type, "application/json; charset=utf-8");
+  }
+}
+
 TEST(StaticFiles, TypesFollowTheExtension) {
   EXPECT_EQ(mime_type_for("/"), "text/html; charset=utf-8");
   EXPECT_EQ(mime_type_for("/palaver.wasm"), "application/wasm");
   EXPECT_EQ(mime_type_for("/palaver.js"), "text/javascript; charset=utf-8");
   EXPECT_EQ(mime_type_for("/fonts/inter-regular.otf"), "font/otf");
   EXPECT_EQ(mime_type_for("/fonts/jetbrains-mono.ttf"), "font/ttf");
+  EXPECT_EQ(mime_type_for("/i18n/fr.json"), "application/json; charset=utf-8");
   EXPECT_EQ(mime_type_for("/blob"), "application/octet-stream");
 }
 

@@ -7,27 +7,30 @@
 
 namespace palaver::web {
 
-std::string log_prefix(const message& m) {
+std::string log_prefix(const message& m, const catalogue& words) {
   switch (m.author_role) {
     case role::user:
-      return "You:";
+      return std::string(words.text(msg::log_you));
     case role::assistant:
-      return "Assistant:";
+      return std::string(words.text(msg::log_assistant));
     case role::operator_:
-      return (m.author.empty() ? std::string("Operator") : m.author) + ":";
+      return words.format(msg::log_operator_named,
+                          {{"name", m.author.empty() ? words.text(msg::log_operator) : m.author}});
     case role::system:
       break;
   }
-  return "Notice:";
+  return std::string(words.text(msg::log_notice));
 }
 
-std::string log_text(const message& m) {
+std::string log_text(const message& m, const catalogue& words) {
   // The visitor's own words stay as typed; everyone else writes markdown.
-  return log_prefix(m) + "\n" +
+  return log_prefix(m, words) + "\n" +
          (m.author_role == role::user ? m.text : plain_text(parse_markdown(m.text)));
 }
 
 std::vector<log_operation> aria_log::update(const view_model& model) {
+  static const catalogue english;
+  const catalogue& words = words_ ? *words_ : english;
   std::vector<log_operation> ops;
   std::vector<const message*> wanted;
   if (const transcript* t = model.current())
@@ -61,10 +64,10 @@ std::vector<log_operation> aria_log::update(const view_model& model) {
     const auto it = before.find(m.id);
     if (it == before.end())
       puts.push_back({log_operation::kind::put, m.id, std::string(to_string(m.author_role)),
-                      log_text(m), next_shown});
+                      log_text(m, words), next_shown});
     else if (it->second != m.seq)
-      puts.push_back(
-          {log_operation::kind::put, m.id, std::string(to_string(m.author_role)), log_text(m), ""});
+      puts.push_back({log_operation::kind::put, m.id, std::string(to_string(m.author_role)),
+                      log_text(m, words), ""});
     if (it != before.end()) next_shown = m.id;
   }
   ops.insert(ops.end(), std::make_move_iterator(puts.rbegin()),

@@ -11,6 +11,7 @@
 
 #include "palaver/model.hpp"
 
+#include "catalogue.hpp"
 #include "view_model.hpp"
 
 namespace palaver::web {
@@ -25,13 +26,16 @@ struct log_operation {
   friend bool operator==(const log_operation&, const log_operation&) = default;
 };
 
-// "You:", "Assistant:", an operator's name, "Notice:".
-std::string log_prefix(const message& m);
+// "You:", "Assistant:", an operator's name, "Notice:", in `words`' language.
+std::string log_prefix(const message& m, const catalogue& words);
 // The text a message's node holds: the prefix line, then the text (replies as plain text).
-std::string log_text(const message& m);
+std::string log_text(const message& m, const catalogue& words);
 
 class aria_log {
  public:
+  // `words` (null: English) outlives the log.
+  explicit aria_log(const catalogue* words = nullptr) : words_(words) {}
+
   // What to do to the log so that it mirrors `model` now; empty when nothing changed.
   std::vector<log_operation> update(const view_model& model);
 
@@ -40,6 +44,7 @@ class aria_log {
     std::string id;
     seq_t seq = 0;
   };
+  const catalogue* words_;
   std::string conversation_id_;
   std::vector<shown> shown_;
 };

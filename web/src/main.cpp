@@ -15,12 +15,14 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "aria_log.hpp"
+#include "browser_glyphs.hpp"
 #include "imgui.h"
-#include "imgui_impl_opengl3.h"
 #include "platform_emscripten.hpp"
+#include "renderer.hpp"
 #include "view.hpp"
 #include "view_model.hpp"
 
@@ -37,30 +39,19 @@ constexpr double animation_interval_ms = 66;  // ~15 fps while the view animates
 // Finger travel before a touch becomes a scroll rather than a tap, in CSS pixels.
 constexpr float touch_slop_px = 8;
 
-enum timer_slot : int { tick_timer = 0, animation_timer = 1, handshake_timer = 2 };
+enum timer_slot : int {
+  tick_timer = 0,
+  animation_timer = 1,
+  handshake_timer = 2,
+  catalogue_timer = 3,
+};
+// The first frame waits for the visitor's language; a server that does not send it is not
+// waited for longer than this (the widget then speaks English).
+constexpr double catalogue_wait_ms = 3000;
 // Framed, the widget waits for the loader's first `open` or `close` (which follows its
 // `identify`, if any) before it connects, so that it authenticates once; a host page that
 // never answers is not waited for longer than this.
 constexpr double handshake_wait_ms = 2000;
-
-// The glyphs the fonts hold: these ranges match the subsets made at build time (the unicodes
-// in web/CMakeLists.txt). Latin with Latin-1 and Extended-A, the Extended-B letters of
-// living languages (Romanian, Azerbaijani, Pinyin, …), Greek and Cyrillic without their
-// archaic letters, punctuation, arrows.
-constexpr ImWchar text_ranges[] = {
-    0x0020, 0x007E, 0x00A0, 0x017F, 0x018F, 0x018F, 0x0192, 0x0192, 0x01A0, 0x01A1,
-    0x01AF, 0x01B0, 0x01CD, 0x01DC, 0x01E6, 0x01E7, 0x01EA, 0x01EB, 0x01FA, 0x01FF,
-    0x0218, 0x021B, 0x0259, 0x0259, 0x0370, 0x03E1, 0x03F0, 0x03FF, 0x0400, 0x045F,
-    0x048A, 0x04FF, 0x2010, 0x2027, 0x2030, 0x203A, 0x20AC, 0x20AC, 0x2122, 0x2122,
-    0x2190, 0x2193, 0x2212, 0x2212, 0x25CF, 0x25CF, 0xFFFD, 0xFFFD, 0,
-};
-// The bold subset stops at Latin Extended-A, the mono one adds box drawing; both take the rest
-// of text_ranges from the regular face (a merge adds only the glyphs a face lacks).
-constexpr ImWchar bold_ranges[] = {
-    0x0020, 0x007E, 0x00A0, 0x017F, 0x2010, 0x2027, 0x2030, 0x203A, 0x20AC,
-    0x20AC, 0x2122, 0x2122, 0x2212, 0x2212, 0xFFFD, 0xFFFD, 0,
-};
-constexpr ImWchar mono_ranges[] = {0x0020, 0x007E, 0x00A0, 0x017F, 0x2500, 0x257F, 0};
 
 // DOM keyCodes, which are also the indices of io.KeysDown.
 enum dom_key : int {
@@ -108,6 +99,22 @@ const char* css_cursor(ImGuiMouseCursor cursor) {
   }
 }
 
+// A right-to-left interface is drawn left-to-right and flipped here, vertices and clip
+// rectangles, around the vertical axis of a display `width` wide (its text was drawn
+// pre-flipped: text_painter::set_mirrored).
+void flip_horizontally(ImDrawData& data, float width) {
+  for (int i = 0; i < data.CmdListsCount; ++i) {
+    ImDrawList& list = *data.CmdLists[i];
+    for (ImDrawVert& v : list.VtxBuffer)
+      v.pos.x = width - v.pos.x;
+    for (ImDrawCmd& cmd : list.CmdBuffer) {
+      const float left = width - cmd.ClipRect.z;
+      cmd.ClipRect.z = width - cmd.ClipRect.x;
+      cmd.ClipRect.x = left;
+    }
+  }
+}
+
 // ---- the widget ---------------------------------------------------------------------------
 
 class widget final : public br::browser_events, public view_services {
@@ -116,7 +123,8 @@ class widget final : public br::browser_events, public view_services {
       : page_(std::move(page)),
         token_key_("palaver.token." + page_.site),
         conversation_key_("palaver.conversation." + page_.site),
-        model_(model_options(), br::now_ms()) {}
+        model_(model_options(), br::now_ms()),
+        log_(&words_) {}
 
   void start();
 
@@ -128,7 +136,7 @@ class widget final : public br::browser_events, public view_services {
   void text_field_changed() override { request_draw(); }
   void text_field_submitted() override;
   void escape_pressed() override;
-  void font_loaded(br::font_face face, std::vector<unsigned char> data) override;
+  void catalogue_loaded(std::optional<std::string_view> json) override;
   void socket_opened() override;
   void socket_closed() override;
   void socket_message(std::string_view text) override;
@@ -146,17 +154,20 @@ class widget final : public br::browser_events, public view_services {
   void focus_input() override { want_focus_ = true; }
   int input_lines() const override { return br::text_field_lines(); }
   void close_widget() override { br::post_close(); }
+  std::string format_time(timestamp_ms when, bool with_date) const override;
 
  private:
   view_model::options model_options() const;
   bool dark() const;
+  void speak();  // shows the view in words_' language
   palette colors() const { return make_palette(dark(), page_.color); }
 
-  void build_fonts();
-  bool can_draw() const { return gl_ready_ && view_ && visible_; }
+  bool can_draw() const { return view_ && visible_; }
   void request_draw();
   void draw();
   void apply_input();
+  // A page x as the view sees it: flipped in a right-to-left interface.
+  float view_x(float x) const { return mirrored_ ? css_width_ - x : x; }
   void redraw_after_input();
 
   void pump();
@@ -166,8 +177,16 @@ class widget final : public br::browser_events, public view_services {
 
   br::page_options page_;
   std::string token_key_, conversation_key_;
+  std::string language_;  // the catalogue asked for
+  // Times as the browser formatted them: Intl costs ~20 µs a call, and every message on
+  // screen shows its time in every frame.
+  mutable std::unordered_map<std::int64_t, std::string> times_;
+  catalogue words_;  // the visitor's language, English until its catalogue arrives
   view_model model_;
-  std::optional<chat_view> view_;  // once the fonts are there
+  renderer renderer_;
+  br::browser_glyphs glyphs_;
+  std::optional<text_painter> painter_;  // once WebGL is there
+  std::optional<chat_view> view_;
   aria_log log_;
 
   bool gl_ready_ = false;
@@ -175,11 +194,7 @@ class widget final : public br::browser_events, public view_services {
   bool first_frame_drawn_ = false;
   bool os_dark_ = false;
   float css_width_ = 1, css_height_ = 1, pixel_ratio_ = 1;
-  float fonts_ratio_ = 0;  // the pixel ratio the atlas was built for
-  std::array<std::vector<unsigned char>, br::font_face_count> font_files_;
-  std::array<bool, br::font_face_count> font_arrived_{};
-  std::vector<float> font_sizes_;  // per entry of the atlas's ConfigData: its size at ratio 1
-  fonts faces_;
+  bool mirrored_ = false;  // a right-to-left language: the frame is flipped (flip_horizontally)
 
   std::uint64_t drawn_revision_ = 0;
   std::uint64_t mirrored_revision_ = 0;
@@ -212,6 +227,7 @@ view_model::options widget::model_options() const {
   opts.site = page_.site;
   opts.stored_token = br::load_item(token_key_);
   opts.last_conversation_id = br::load_item(conversation_key_);
+  opts.words = &words_;
   // Client message ids and backoff jitter need no cryptographic randomness.
   opts.random = [state = static_cast<std::uint64_t>(br::now_ms()) ^
                          static_cast<std::uint64_t>(br::monotonic_ms() * 1000)]() mutable {
@@ -281,14 +297,20 @@ void widget::start() {
       return static_cast<const char*>(static_cast<widget*>(self)->clipboard_.c_str());
     };
     ImGui::GetStyle().WindowBorderSize = 0;
-    // The renderer's shaders and buffers now, so that its first NewFrame() does not build and
-    // upload a font atlas of its own.
-    gl_ready_ =
-        ImGui_ImplOpenGL3_Init("#version 300 es") && ImGui_ImplOpenGL3_CreateDeviceObjects();
-    io.Fonts->ClearTexData();
+    // ImGui draws no text (text_painter does) and its texture is the painter's atlas: its font
+    // is a blank one, and it bakes no lines into a texture.
+    io.Fonts->Flags |= ImFontAtlasFlags_NoBakedLines;
+    prepare_glyphless_font(*io.Fonts);
+    gl_ready_ = renderer_.init();
     if (!gl_ready_) br::set_page_state("state", "error");
   }
-  br::load_fonts();
+  // The page's own words win over every language's.
+  if (!page_.title.empty()) words_.override(msg::title, page_.title);
+  if (!page_.greeting.empty()) words_.override(msg::greeting, page_.greeting);
+  if (!page_.placeholder.empty()) words_.override(msg::input_placeholder, page_.placeholder);
+  language_ = choose_language(page_.lang, br::browser_languages());
+  br::load_catalogue(language_);
+  br::set_timer(catalogue_timer, catalogue_wait_ms);
   if (!br::online()) model_.browser_online(false, br::now_ms());
   // Framed by the loader: hidden until the host page says `open`. Alone: shown.
   if (page_.host.empty()) {
@@ -303,75 +325,48 @@ void widget::start() {
   pump();
 }
 
-// -- fonts
+// -- language
 
-void widget::build_fonts() {
-  ImGuiIO& io = ImGui::GetIO();
-  const float ratio = pixel_ratio_;
-  // Rasterised for the device's pixels and drawn at 1/ratio: crisp at any pixel ratio.
-  if (font_sizes_.empty()) {
-    io.Fonts->Clear();  // ImGui's default font, which the renderer's start-up built
-    io.Fonts->Flags |= ImFontAtlasFlags_NoMouseCursors;
-    ImFontConfig base;
-    base.FontDataOwnedByAtlas = false;
-    base.OversampleH = 1;
-    base.OversampleV = 1;
-    base.PixelSnapH = true;
-    const auto add = [&](br::font_face face, float px, const ImWchar* ranges,
-                         bool merge) -> ImFont* {
-      std::vector<unsigned char>& file = font_files_[static_cast<int>(face)];
-      ImFontConfig config = base;
-      config.MergeMode = merge;
-      if (file.empty() && merge) return nullptr;
-      font_sizes_.push_back(px);
-      if (file.empty()) {
-        config.SizePixels = std::round(px * ratio);
-        return io.Fonts->AddFontDefault(&config);  // the font could not be fetched: ImGui's own
-      }
-      return io.Fonts->AddFontFromMemoryTTF(file.data(), static_cast<int>(file.size()), px * ratio,
-                                            &config, ranges);
-    };
-    const bool have_bold = !font_files_[static_cast<int>(br::font_face::bold)].empty();
-    const br::font_face bold_face = have_bold ? br::font_face::bold : br::font_face::regular;
-    const ImWchar* bold_glyphs = have_bold ? bold_ranges : text_ranges;
-    // Each face at the size the view draws it (view.hpp), so no text is scaled.
-    faces_.regular = add(br::font_face::regular, body_size, text_ranges, false);
-    faces_.bold = add(bold_face, body_size, bold_glyphs, false);
-    add(br::font_face::regular, body_size, text_ranges, true);
-    faces_.heading = add(bold_face, heading_size, bold_glyphs, false);
-    add(br::font_face::regular, heading_size, text_ranges, true);
-    faces_.mono = add(br::font_face::mono, code_size, mono_ranges, false);
-    add(br::font_face::regular, code_size, text_ranges, true);
-    faces_.small = add(br::font_face::regular, small_size, text_ranges, false);
-    io.FontDefault = faces_.regular;
-  } else {
-    // Another pixel ratio: the same faces at new sizes. The ImFont objects stay (the view's
-    // layouts hold pointers to them); only their glyphs and the texture are made again.
-    IM_ASSERT(font_sizes_.size() == static_cast<std::size_t>(io.Fonts->ConfigData.Size));
-    for (int i = 0; i < io.Fonts->ConfigData.Size; ++i)
-      io.Fonts->ConfigData[i].SizePixels = font_sizes_[static_cast<std::size_t>(i)] * ratio;
-    io.Fonts->ClearTexData();
-  }
-  io.FontGlobalScale = 1.0f / ratio;
-  fonts_ratio_ = ratio;
-
-  ImGui_ImplOpenGL3_DestroyFontsTexture();
-  ImGui_ImplOpenGL3_CreateFontsTexture();  // builds the atlas
-  io.Fonts->ClearTexData();  // the GPU has the pixels now; ImGui keeps only the glyph tables
-  if (view_) view_->set_fonts(faces_);
+void widget::catalogue_loaded(std::optional<std::string_view> json) {
+  if (painter_ || !json) return speak();  // too late, or none: as it is
+  if (auto texts = parse_catalogue(language_, *json); texts.has_value())
+    words_.use(std::move(*texts));
+  speak();
 }
 
-void widget::font_loaded(br::font_face face, std::vector<unsigned char> data) {
-  font_files_[static_cast<int>(face)] = std::move(data);
-  font_arrived_[static_cast<int>(face)] = true;
-  if (!gl_ready_ || view_ ||
-      !std::all_of(font_arrived_.begin(), font_arrived_.end(), [](bool b) { return b; }))
-    return;
-  build_fonts();
-  view_options opts;
-  if (!page_.title.empty()) opts.title = page_.title;
-  view_.emplace(std::move(opts), faces_, colors());
+void widget::speak() {
+  if (painter_) return;  // spoken already (the catalogue, or its timer, came second)
+  const bool rtl = is_rtl(words_.tag());
+  br::page_words page;
+  page.lang = words_.tag();
+  page.rtl = rtl;
+  page.title = std::string(words_.text(msg::title));
+  page.input_label = std::string(words_.text(msg::input_label));
+  page.placeholder = std::string(words_.text(msg::input_placeholder));
+  page.canvas_label = std::string(words_.text(msg::canvas_label));
+  page.log_label = std::string(words_.text(msg::log_label));
+  page.loading = std::string(words_.text(msg::page_loading));
+  page.no_webgl = std::string(words_.text(msg::page_no_webgl));
+  br::set_page_words(page);
+  br::post_labels(page.title, std::string(words_.text(msg::launcher_unread)));
+  if (!gl_ready_) return;
+  mirrored_ = rtl;
+  painter_.emplace(glyphs_);
+  painter_->set_pixel_ratio(pixel_ratio_);
+  painter_->set_language(words_.tag());
+  painter_->set_mirrored(rtl);
+  view_.emplace(words_, *painter_, colors());
   request_draw();
+}
+
+std::string widget::format_time(timestamp_ms when, bool with_date) const {
+  const std::int64_t key = when * 2 + (with_date ? 1 : 0);
+  auto it = times_.find(key);
+  if (it == times_.end()) {
+    if (times_.size() >= 4096) times_.clear();  // a bound: a long visit meets many times
+    it = times_.emplace(key, br::format_time(when, with_date)).first;
+  }
+  return it->second;
 }
 
 // -- frames
@@ -392,7 +387,7 @@ bool widget::animation_frame() {
 
 void widget::draw() {
   ImGuiIO& io = ImGui::GetIO();
-  if (fonts_ratio_ != pixel_ratio_) build_fonts();
+  painter_->set_pixel_ratio(pixel_ratio_);
   const double now = br::monotonic_ms();
   io.DeltaTime = last_frame_ms_ > 0
                      ? static_cast<float>(std::clamp((now - last_frame_ms_) / 1000.0, 1e-4, 1.0))
@@ -403,19 +398,21 @@ void widget::draw() {
   apply_input();
   if (settle_ > 0) --settle_;
 
-  ImGui_ImplOpenGL3_NewFrame();
   ImGui::NewFrame();
   drawn_revision_ = model_.revision();
   field_placed_ = false;
   view_->draw(model_, *this, br::now_ms());
   ImGui::Render();
+  if (mirrored_) flip_horizontally(*ImGui::GetDrawData(), css_width_);
 
   const ImVec4 clear = ImGui::ColorConvertU32ToFloat4(colors().background);
   glViewport(0, 0, static_cast<int>(std::lround(css_width_ * pixel_ratio_)),
              static_cast<int>(std::lround(css_height_ * pixel_ratio_)));
   glClearColor(clear.x, clear.y, clear.z, 1);
   glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  painter_->upload();
+  renderer_.render(*ImGui::GetDrawData(), pixel_ratio_);
+  if (painter_->end_frame()) br::request_frame();
 
   if (!field_placed_ && field_.shown) {
     field_.shown = false;
@@ -495,15 +492,15 @@ void widget::apply_input() {
   ImGuiIO& io = ImGui::GetIO();
   std::array<bool, 5> button_changed{};
   std::array<bool, 512> key_changed{};
-  // ImGui's wheel step is five lines of the current font (ImGui::UpdateMouseWheel).
-  const float wheel_step =
-      5 * (faces_.regular ? faces_.regular->FontSize * io.FontGlobalScale : body_size);
+  // ImGui's wheel step is five lines of its current font (ImGui::UpdateMouseWheel): its own,
+  // never drawn, but the unit its scrolling counts in.
+  const float wheel_step = 5 * io.Fonts->Fonts[0]->FontSize * io.FontGlobalScale;
   bool full = false;  // a button or key changed twice: the rest waits for the next frame
   while (!inputs_.empty() && !full) {
     const br::input_event& e = inputs_.front();
     switch (e.type) {
       case kind::pointer_move:
-        io.MousePos = ImVec2(e.x, e.y);
+        io.MousePos = ImVec2(view_x(e.x), e.y);
         break;
       case kind::pointer_down:
       case kind::pointer_up: {
@@ -515,7 +512,7 @@ void widget::apply_input() {
           continue;
         }
         button_changed[button] = true;
-        io.MousePos = ImVec2(e.x, e.y);
+        io.MousePos = ImVec2(view_x(e.x), e.y);
         io.MouseDown[button] = e.type == kind::pointer_down;
         break;
       }
@@ -530,7 +527,7 @@ void widget::apply_input() {
         io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         break;
       case kind::wheel:
-        io.MouseWheelH += e.x / wheel_step;
+        io.MouseWheelH += (mirrored_ ? -e.x : e.x) / wheel_step;
         io.MouseWheel += e.y / wheel_step;
         break;
       case kind::key_down:
@@ -659,6 +656,8 @@ void widget::timer(int slot) {
   } else if (slot == handshake_timer && awaiting_host_) {
     awaiting_host_ = false;
     pump();
+  } else if (slot == catalogue_timer) {
+    speak();
   }
 }
 
@@ -739,7 +738,7 @@ void widget::copy_text(std::string_view text) {
 void widget::place_input(ImVec2 min, ImVec2 max, ImU32 text_color, bool enabled) {
   field_placed_ = true;
   br::text_field_place place;
-  place.x = min.x;
+  place.x = mirrored_ ? view_x(max.x) : min.x;
   place.y = min.y;
   place.width = std::max(0.0f, max.x - min.x);
   place.height = std::max(0.0f, max.y - min.y);

@@ -1,10 +1,10 @@
 // Markdown for the widget (see markdown.hpp): md4c's callbacks build a document of styled
-// spans, wrap() lays spans out into lines with the view's measure, plain_text() flattens a
-// document. Every call owns all of its state: safe from any thread. No exceptions are thrown
-// (the Wasm build has them off); any input, however broken, gives a document.
+// spans, plain_text() flattens a document. Every call owns all of its state: safe from any thread.
+// No exceptions are thrown (the Wasm build has them off); any input, however broken, gives a
+// document.
 //
 // Sections: UTF-8 · entities · links · the document builder (md4c callbacks) · parse_markdown
-//           · wrap · plain_text
+//           · plain_text
 #include "markdown.hpp"
 
 #include <algorithm>
@@ -17,58 +17,14 @@
 #include "palaver/text.hpp"
 #include "palaver/url.hpp"
 
+#include "text/utf8.hpp"
+
 namespace palaver::web {
 namespace {
 
 // ---- UTF-8 --------------------------------------------------------------------------------
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
-
-struct decoded {
-  char32_t code_point = 0;
-  std::size_t length = 1;
-};
-
-// The character at s[i]; an ill-formed byte reads as one U+FFFD, so a caller always advances.
-decoded decode_at(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) {
-    return static_cast<char32_t>(static_cast<unsigned char>(s[k]));
-  };
-  switch (palaver::utf8_sequence_length(s, i)) {
-    case 1:
-      return {byte(i), 1};
-    case 2:
-      return {((byte(i) & 0x1F) << 6) | (byte(i + 1) & 0x3F), 2};
-    case 3:
-      return {((byte(i) & 0x0F) << 12) | ((byte(i + 1) & 0x3F) << 6) | (byte(i + 2) & 0x3F), 3};
-    case 4:
-      return {((byte(i) & 0x07) << 18) | ((byte(i + 1) & 0x3F) << 12) |
-                  ((byte(i + 2) & 0x3F) << 6) | (byte(i + 3) & 0x3F),
-              4};
-    default:
-      return {0xFFFD, 1};
-  }
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    out += replacement_character;  // what CommonMark asks for &#0; and for non-characters
-  } else if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 bool is_continuation(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
@@ -191,7 +147,8 @@ void append_entity(std::string& out, std::string_view entity) {
       // md4c allows at most 7 digits; the clamp keeps a longer one from overflowing anyway.
       value = std::min<char32_t>(value * (hex ? 16 : 10) + digit, 0x110000);
     }
-    append_utf8(out, value);
+    // &#0; is U+FFFD, as CommonMark asks (as are non-characters and surrogates).
+    text::append_utf8(out, value == 0 ? 0xFFFD : value);
     return;
   }
   if (entity.size() >= 3 && entity.front() == '&' && entity.back() == ';') {
@@ -569,285 +526,6 @@ document parse_markdown(std::string_view text) {
     return fallback;
   }
   return std::move(b).take();
-}
-
-// ---- wrap ---------------------------------------------------------------------------------
-
-namespace {
-
-bool in(char32_t cp, char32_t low, char32_t high) {
-  return cp >= low && cp <= high;
-}
-
-// Characters that belong to the one before them (combining marks, variation selectors, emoji
-// modifiers and tags, ZWJ): never a line between them.
-bool extends_previous(char32_t cp) {
-  return in(cp, 0x0300, 0x036F) || in(cp, 0x1AB0, 0x1AFF) || in(cp, 0x1DC0, 0x1DFF) ||
-         in(cp, 0x20D0, 0x20FF) || in(cp, 0xFE20, 0xFE2F) || in(cp, 0xFE00, 0xFE0F) ||
-         cp == 0x200D || in(cp, 0x1F3FB, 0x1F3FF) || in(cp, 0xE0020, 0xE007F) ||
-         in(cp, 0xE0100, 0xE01EF);
-}
-
-bool is_regional_indicator(char32_t cp) {
-  return in(cp, 0x1F1E6, 0x1F1FF);
-}
-
-// Scripts written without spaces (Chinese, Japanese): a line may break between any two of
-// their characters, as browsers do.
-bool is_cjk(char32_t cp) {
-  return in(cp, 0x2E80, 0x303F) || in(cp, 0x3040, 0x33FF) || in(cp, 0x3400, 0x4DBF) ||
-         in(cp, 0x4E00, 0x9FFF) || in(cp, 0xF900, 0xFAFF) || in(cp, 0xFE30, 0xFE4F) ||
-         in(cp, 0xFF00, 0xFF60) || in(cp, 0xFFE0, 0xFFE6) || in(cp, 0x20000, 0x3FFFF);
-}
-
-// Punctuation that must not start a line (、。) or end one (「（).
-bool is_closing(char32_t cp) {
-  switch (cp) {
-    case U'、':
-    case U'。':
-    case U'，':
-    case U'．':
-    case U'：':
-    case U'；':
-    case U'！':
-    case U'？':
-    case U'）':
-    case U'」':
-    case U'』':
-    case U'】':
-    case U'〕':
-    case U'〉':
-    case U'》':
-    case U'〟':
-    case U'・':
-    case U'ー':
-    case ')':
-    case ']':
-    case '}':
-    case '.':
-    case ',':
-    case '!':
-    case '?':
-    case ':':
-    case ';':
-    case '%':
-      return true;
-    default:
-      return false;
-  }
-}
-bool is_opening(char32_t cp) {
-  switch (cp) {
-    case U'（':
-    case U'「':
-    case U'『':
-    case U'【':
-    case U'〔':
-    case U'〈':
-    case U'《':
-    case U'〝':
-    case '(':
-    case '[':
-    case '{':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_dash(char32_t cp) {
-  return cp == '-' || cp == 0x2010 || cp == 0x2013 || cp == 0x2014;
-}
-
-// Greedy line breaking. Text is cut into words (at spaces and newlines, after a dash inside a
-// word, between CJK characters); each word is measured once, piece by piece where it crosses
-// spans. Only a word wider than a whole line is measured character by character, to split it.
-class wrapper {
- public:
-  wrapper(const std::vector<span>& spans, float max_width, const measure_fn& measure)
-      : spans_(spans), max_width_(max_width), measure_(measure) {
-    lines_.emplace_back();
-  }
-
-  std::vector<line> take() && {
-    for (std::size_t s = 0; s < spans_.size(); ++s)
-      scan(s);
-    end_word();
-    return std::move(lines_);
-  }
-
- private:
-  struct piece {
-    std::size_t span_index = 0;
-    std::size_t offset = 0;
-    std::size_t length = 0;
-    float width = 0;
-  };
-
-  std::string_view text_of(const piece& p) const {
-    return std::string_view(spans_[p.span_index].text).substr(p.offset, p.length);
-  }
-
-  void scan(std::size_t s) {
-    const std::string_view text = spans_[s].text;
-    std::size_t i = 0;
-    while (i < text.size()) {
-      const char c = text[i];
-      if (c == '\n') {
-        end_word();
-        pending_.clear();  // trailing spaces: nothing to draw
-        pending_width_ = 0;
-        new_line();
-        previous_ = 0;
-        ++i;
-      } else if (c == ' ' || c == '\t') {
-        end_word();
-        std::size_t j = i;
-        bool only_spaces = true;
-        while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) {
-          only_spaces = only_spaces && text[j] == ' ';
-          ++j;
-        }
-        piece p{s, i, j - i, 0};
-        p.width = only_spaces ? static_cast<float>(j - i) * space_width(spans_[s].style)
-                              : measure_(text_of(p), spans_[s].style);
-        pending_.push_back(p);
-        pending_width_ += p.width;
-        previous_ = 0;
-        i = j;
-      } else {
-        const decoded d = decode_at(text, i);
-        if (!word_.empty() && may_break_before(d.code_point)) end_word();
-        if (!word_.empty() && word_.back().span_index == s &&
-            word_.back().offset + word_.back().length == i) {
-          word_.back().length += d.length;
-        } else {
-          word_.push_back({s, i, d.length, 0});
-        }
-        if (!is_dash(d.code_point)) word_has_letters_ = true;
-        previous_ = d.code_point;
-        i += d.length;
-      }
-    }
-  }
-
-  // Between the word's last character (`previous_`) and `next`.
-  bool may_break_before(char32_t next) const {
-    if (extends_previous(next) || previous_ == 0x200D) return false;
-    if (is_dash(previous_)) {
-      // "well-known" may break after its hyphen; "-5" and "--" may not.
-      return word_has_letters_ && !is_dash(next) && !(previous_ == '-' && in(next, '0', '9'));
-    }
-    if (is_opening(previous_) || is_closing(next)) return false;
-    return is_cjk(previous_) || is_cjk(next);
-  }
-
-  float space_width(std::uint8_t style) {
-    if (!space_known_[style]) {
-      space_width_[style] = measure_(" ", style);
-      space_known_[style] = true;
-    }
-    return space_width_[style];
-  }
-
-  void new_line() {
-    lines_.emplace_back();
-    x_ = 0;
-    line_has_word_ = false;
-  }
-
-  void add_run(std::size_t span_index, std::size_t offset, std::size_t length, float width) {
-    line& current = lines_.back();
-    if (!current.runs.empty() && current.runs.back().span_index == span_index &&
-        current.runs.back().offset + current.runs.back().length == offset) {
-      current.runs.back().length += length;
-      current.runs.back().width += width;
-    } else {
-      current.runs.push_back({span_index, offset, length, x_, width});
-    }
-    x_ += width;
-    current.width = x_;
-  }
-
-  void end_word() {
-    if (word_.empty()) return;
-    float width = 0;
-    for (piece& p : word_) {
-      p.width = measure_(text_of(p), spans_[p.span_index].style);
-      width += p.width;
-    }
-    if (!pending_.empty()) {
-      if (x_ + pending_width_ + width <= max_width_) {
-        for (const piece& p : pending_)
-          add_run(p.span_index, p.offset, p.length, p.width);
-      } else if (line_has_word_) {
-        new_line();  // the spaces at the break are dropped
-      }
-      // else: indentation at a line's start that does not fit beside the word: dropped too
-      pending_.clear();
-      pending_width_ = 0;
-    } else if (line_has_word_ && x_ + width > max_width_) {
-      new_line();  // a break after a dash or between CJK characters
-    }
-    if (x_ + width <= max_width_) {
-      for (const piece& p : word_)
-        add_run(p.span_index, p.offset, p.length, p.width);
-    } else {
-      split_word();  // here the line is empty: the word alone is too wide
-    }
-    line_has_word_ = true;
-    word_.clear();
-    word_has_letters_ = false;
-  }
-
-  // Character by character (whole emoji sequences and accented letters, never bytes), at least
-  // one per line, so even a width of zero or less makes progress.
-  void split_word() {
-    for (const piece& p : word_) {
-      const std::string_view text = spans_[p.span_index].text;
-      const std::uint8_t style = spans_[p.span_index].style;
-      const std::size_t end = p.offset + p.length;
-      std::size_t i = p.offset;
-      while (i < end) {
-        const decoded first = decode_at(text, i);
-        std::size_t j = i + first.length;
-        char32_t previous = first.code_point;
-        bool odd_flag = is_regional_indicator(first.code_point);
-        while (j < end) {
-          const decoded next = decode_at(text, j);
-          const bool flag_pair = odd_flag && is_regional_indicator(next.code_point);
-          if (!extends_previous(next.code_point) && previous != 0x200D && !flag_pair) break;
-          odd_flag = !flag_pair && is_regional_indicator(next.code_point);
-          previous = next.code_point;
-          j += next.length;
-        }
-        const float width = measure_(text.substr(i, j - i), style);
-        if (!lines_.back().runs.empty() && x_ + width > max_width_) new_line();
-        add_run(p.span_index, i, j - i, width);
-        i = j;
-      }
-    }
-  }
-
-  const std::vector<span>& spans_;
-  const float max_width_;
-  const measure_fn& measure_;
-  std::vector<line> lines_;
-  float x_ = 0;                 // where the current line ends
-  bool line_has_word_ = false;  // false at a line's start, where spaces are indentation
-  std::vector<piece> word_;     // the word being read, not yet placed
-  bool word_has_letters_ = false;
-  char32_t previous_ = 0;       // the word's last character
-  std::vector<piece> pending_;  // spaces before the word: drawn only if the word fits beside them
-  float pending_width_ = 0;
-  std::array<float, 256> space_width_{};
-  std::bitset<256> space_known_;
-};
-
-}  // namespace
-
-std::vector<line> wrap(const std::vector<span>& spans, float max_width, const measure_fn& measure) {
-  return wrapper(spans, max_width, measure).take();
 }
 
 // ---- plain_text ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // Markdown for the widget: a reply's text parsed (md4c, CommonMark with tables and
-// strikethrough) into blocks of styled spans, the word-wrapping of those spans into lines, and
-// the plain text a screen reader or the clipboard gets. Pure functions over values, no ImGui:
+// strikethrough) into blocks of styled spans (text/line_layout.hpp lays them out), and the plain
+// text a screen reader or the clipboard gets. Pure functions over values, no ImGui:
 // the view draws what these return. Safe from any thread; no shared state.
 #pragma once
 
@@ -69,34 +69,6 @@ struct document {
 // any text is a document, and ill-formed UTF-8 comes out as U+FFFD. About one pass over the
 // text, so it can run again whenever a streaming reply's text changes.
 document parse_markdown(std::string_view text);
-
-// ---- wrapping ---------------------------------------------------------------------------
-
-// The width of `text` drawn in `style` (the view measures with its fonts). Widths add up: a
-// word's width is the sum of its pieces' (true of ImGui's fonts, which do not kern).
-using measure_fn = std::function<float(std::string_view text, std::uint8_t style)>;
-
-// A piece of one span on one line.
-struct run {
-  std::size_t span_index = 0;  // into the spans given to wrap()
-  std::size_t offset = 0;      // byte range of that span's text
-  std::size_t length = 0;
-  float x = 0;  // from the line's start
-  float width = 0;
-};
-
-struct line {
-  std::vector<run> runs;
-  float width = 0;
-};
-
-// Breaks spans into lines at most `max_width` wide: at spaces, after hyphens and between CJK
-// characters, and inside a word (between characters, never inside one or inside an emoji
-// sequence) only when the word alone is wider than a line. Spaces at a break are dropped, and so
-// are spaces before a newline; spaces after one (indentation) are kept; newlines in the text
-// break the line. A width of zero or less still makes progress: one character per line.
-// Measures whole words, not characters. Never returns zero lines.
-std::vector<line> wrap(const std::vector<span>& spans, float max_width, const measure_fn& measure);
 
 // ---- plain text ---------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ EM_JS(char*, js_page_param, (const char* name), {
   if (!Module.pvParams) {
     var hash = new URLSearchParams(location.hash.slice(1));
     var p = {site: new URLSearchParams(location.search).get("site") || ""};
-    ["title", "color", "theme", "lang"].forEach(function(k) { p[k] = hash.get(k) || ""; });
+    ["title", "color", "theme", "lang", "greeting", "placeholder"].forEach(function(k) { p[k] = hash.get(k) || ""; });
     var host = hash.get("host") || "";
     try {
       p.host = window.parent !== window && new URL(host).origin === host ? host : "";
@@ -49,8 +49,7 @@ EM_JS(void, js_start, (), {
   var canvas = pv.canvas = document.getElementById("palaver-canvas");
   var field = pv.field = document.getElementById("palaver-input");
   pv.log = document.getElementById("palaver-log");
-  pv.stats = window.palaverStats = {frames: 0};
-  if (Module.pvParams && Module.pvParams.lang) document.documentElement.lang = Module.pvParams.lang;
+  pv.stats = window.palaverStats = {frames: 0, frameMs: [], missingGlyphs: 0, missingCodepoints: []};
 
   function mods(e) {
     return (e.ctrlKey ? 1 : 0) | (e.shiftKey ? 2 : 0) | (e.altKey ? 4 : 0) | (e.metaKey ? 8 : 0);
@@ -162,25 +161,52 @@ EM_JS(void, js_start, (), {
   pv.resize();
 });
 
-// Fetches the fonts the page preloads; the regular face also becomes the text field's font
-// (from the same bytes: no second download).
-EM_JS(void, js_load_fonts, (), {
-  document.querySelectorAll("link[data-palaver-font]").forEach(function(link) {
-    var face = +link.getAttribute("data-palaver-font");
-    fetch(link.href, {credentials: "same-origin"}).then(function(r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.arrayBuffer();
-    }).then(function(buffer) {
-      if (face === 0 && window.FontFace) {
-        var font = new FontFace("Palaver Inter", buffer.slice(0));
-        font.load().then(function() { document.fonts.add(font); }, function() {});
-      }
-      var bytes = new Uint8Array(buffer), p = _malloc(bytes.length);
-      HEAPU8.set(bytes, p);
-      _palaver_font_loaded(face, p, bytes.length);
-      _free(p);
-    }).catch(function() { _palaver_font_loaded(face, 0, 0); });
-  });
+EM_JS(void, js_load_catalogue, (const char* tag), {
+  var url = "i18n/" + UTF8ToString(tag) + ".json", s = Module.pvParams.site;
+  if (s) url += "?site=" + encodeURIComponent(s);
+  fetch(url, {credentials: "same-origin"}).then(function(r) {
+    if (!r.ok) throw new Error("HTTP " + r.status);
+    return r.text();
+  }).then(function(text) {
+    var p = allocateUTF8(text);
+    _palaver_catalogue_loaded(p);
+    _free(p);
+  }).catch(function() { _palaver_catalogue_loaded(0); });
+});
+
+EM_JS(void, js_set_page_words, (const char* lang, int rtl, const char* title,
+                                const char* input_label, const char* placeholder,
+                                const char* canvas_label, const char* log_label,
+                                const char* loading, const char* no_webgl), {
+  var root = document.documentElement, field = document.getElementById("palaver-input");
+  root.lang = UTF8ToString(lang);
+  root.dir = rtl ? "rtl" : "ltr";
+  document.title = UTF8ToString(title);
+  field.setAttribute("aria-label", UTF8ToString(input_label));
+  field.placeholder = UTF8ToString(placeholder);
+  document.getElementById("palaver-canvas").setAttribute("aria-label", UTF8ToString(canvas_label));
+  document.getElementById("palaver-log").setAttribute("aria-label", UTF8ToString(log_label));
+  var state = document.getElementById("palaver-loading");
+  state.querySelector(".loading").textContent = UTF8ToString(loading);
+  state.querySelector(".error").textContent = UTF8ToString(no_webgl);
+  Module.pv.times = {};
+});
+
+// Intl's formats for <html lang>, made once each.
+EM_JS(char*, js_format_time, (double when, int with_date), {
+  var pv = Module.pv, key = with_date ? "date" : "time";
+  if (!pv.times) pv.times = {};
+  if (!pv.times[key]) {
+    var options = with_date ? {month: "short", day: "numeric", hour: "numeric", minute: "2-digit"}
+                            : {hour: "numeric", minute: "2-digit"};
+    pv.times[key] = new Intl.DateTimeFormat(document.documentElement.lang || undefined, options);
+  }
+  return allocateUTF8(pv.times[key].format(new Date(when)));
+});
+
+// navigator.languages, one per line.
+EM_JS(char*, js_browser_languages, (), {
+  return allocateUTF8((navigator.languages || [navigator.language || ""]).join("\n"));
 });
 
 EM_JS(int, js_online, (), { return navigator.onLine === false ? 0 : 1; });
@@ -197,7 +223,13 @@ EM_JS(void, js_request_frame, (), {
   if (pv.raf) return;
   pv.raf = requestAnimationFrame(function() {
     pv.raf = 0;
-    if (_palaver_animation_frame()) pv.stats.frames++;
+    var start = performance.now();
+    if (!_palaver_animation_frame()) return;
+    pv.stats.frames++;
+    // The last 1000 frames' CPU time (ms), for bench/widget_text.mjs.
+    var times = pv.stats.frameMs;
+    times.push(performance.now() - start);
+    if (times.length > 1000) times.shift();
   });
 });
 EM_JS(void, js_set_timer, (int slot, double ms), {
@@ -265,6 +297,15 @@ EM_JS(void, js_post_host,
     m.count = number;
   }
   window.parent.postMessage(m, host);
+});
+
+// The launcher's words in the widget's language: its title, and its label with unread replies
+// ("{title} ({count} unread)").
+EM_JS(void, js_post_labels, (const char* title, const char* unread), {
+  var host = Module.pvParams && Module.pvParams.host;
+  if (!host) return;
+  window.parent.postMessage(
+      {palaver: 1, type: "labels", title: UTF8ToString(title), unread: UTF8ToString(unread)}, host);
 });
 
 // ---- text field, clipboard, links, cursor -------------------------------------------------
@@ -354,6 +395,7 @@ EM_JS(void, js_log_put, (const char* id, const char* role, const char* text, con
   node = document.createElement("div");
   node.setAttribute("data-id", key);
   node.setAttribute("data-role", UTF8ToString(role));
+  node.dir = "auto";  // each message reads in its own direction
   node.textContent = content;
   pv.nodes.set(key, node);
   pv.log.insertBefore(node, pv.nodes.get(UTF8ToString(before)) || null);
@@ -424,6 +466,8 @@ page_options read_page_options() {
   page.color = take(js_page_param("color"));
   page.theme = take(js_page_param("theme"));
   page.lang = take(js_page_param("lang"));
+  page.greeting = take(js_page_param("greeting"));
+  page.placeholder = take(js_page_param("placeholder"));
   return page;
 }
 
@@ -447,8 +491,31 @@ bool create_gl_context() {
   return context > 0 && emscripten_webgl_make_context_current(context) == EMSCRIPTEN_RESULT_SUCCESS;
 }
 
-void load_fonts() {
-  js_load_fonts();
+void load_catalogue(const std::string& tag) {
+  js_load_catalogue(tag.c_str());
+}
+
+void set_page_words(const page_words& words) {
+  js_set_page_words(words.lang.c_str(), words.rtl ? 1 : 0, words.title.c_str(),
+                    words.input_label.c_str(), words.placeholder.c_str(),
+                    words.canvas_label.c_str(), words.log_label.c_str(), words.loading.c_str(),
+                    words.no_webgl.c_str());
+}
+
+std::string format_time(std::int64_t when, bool with_date) {
+  return take(js_format_time(static_cast<double>(when), with_date ? 1 : 0));
+}
+
+std::vector<std::string> browser_languages() {
+  const std::string all = take(js_browser_languages());
+  std::vector<std::string> tags;
+  std::size_t start = 0;
+  while (start < all.size()) {
+    const std::size_t end = std::min(all.find('\n', start), all.size());
+    if (end > start) tags.push_back(all.substr(start, end - start));
+    start = end + 1;
+  }
+  return tags;
 }
 bool online() {
   return js_online() != 0;
@@ -520,6 +587,9 @@ void post_ready() {
 }
 void post_close() {
   js_post_host("close", "", "", "", 0);
+}
+void post_labels(const std::string& title, const std::string& unread) {
+  js_post_labels(title.c_str(), unread.c_str());
 }
 void post_unread(int count) {
   js_post_host("unread", "", "", "", count);
@@ -615,10 +685,11 @@ EMSCRIPTEN_KEEPALIVE void palaver_escape() {
   events->escape_pressed();
 }
 
-EMSCRIPTEN_KEEPALIVE void palaver_font_loaded(int face, const unsigned char* data, int size) {
-  if (face < 0 || face >= palaver::web::browser::font_face_count) return;
-  events->font_loaded(static_cast<palaver::web::browser::font_face>(face),
-                      std::vector<unsigned char>(data, data + (data ? size : 0)));
+EMSCRIPTEN_KEEPALIVE void palaver_catalogue_loaded(const char* json) {
+  if (json)
+    events->catalogue_loaded(std::string_view(json));
+  else
+    events->catalogue_loaded(std::nullopt);
 }
 
 EMSCRIPTEN_KEEPALIVE void palaver_conversations_listed(const char* body) {

@@ -25,7 +25,9 @@ struct page_options {
   std::string title;  // the header's title; empty: the view's default
   std::string color;  // the brand colour "#rrggbb"; empty: the view's default
   std::string theme;  // "light", "dark" or "auto" (follows the OS)
-  std::string lang;   // the page's language (set on <html lang>)
+  std::string lang;   // the widget's language, as the page asks (data-lang); empty: the browser's
+  std::string greeting;     // the page's own words for the greeting and the field's
+  std::string placeholder;  // placeholder; empty: the catalogue's
 };
 
 // Pointer, wheel, keyboard and focus events of the canvas, in CSS pixels.
@@ -53,8 +55,15 @@ struct input_event {
 
 enum class host_command { open, close, identify, send };
 
-enum class font_face { regular, bold, mono };
-constexpr int font_face_count = 3;
+// The page's own words, in the widget's language (catalogue.hpp).
+struct page_words {
+  std::string lang;  // <html lang>
+  bool rtl = false;  // <html dir>
+  std::string title;
+  std::string input_label, placeholder;  // the text field's
+  std::string canvas_label, log_label;
+  std::string loading, no_webgl;  // the loading state's
+};
 
 // What the page tells the widget. Every call comes from the browser's event loop.
 class browser_events {
@@ -73,8 +82,9 @@ class browser_events {
   virtual void text_field_submitted() = 0;
   // Escape in the text field or the canvas: the loader's contract says it closes the panel.
   virtual void escape_pressed() = 0;
-  // A font file arrived (empty: it could not be loaded).
-  virtual void font_loaded(font_face face, std::vector<unsigned char> data) = 0;
+  // The catalogue asked for with load_catalogue() arrived: its JSON, or nullopt when it could
+  // not be fetched.
+  virtual void catalogue_loaded(std::optional<std::string_view> json) = 0;
   virtual void socket_opened() = 0;
   virtual void socket_closed() = 0;
   virtual void socket_message(std::string_view text) = 0;
@@ -95,8 +105,16 @@ page_options read_page_options();
 void start(browser_events& events);
 // A WebGL2 context on #palaver-canvas, made current. False: no WebGL2 here.
 bool create_gl_context();
-// Fetches the font files the page preloads (<link data-palaver-font>): font_loaded() each.
-void load_fonts();
+// Fetches the widget's words in language `tag` (i18n/<tag>.json, with the site's own words
+// from the server): catalogue_loaded() once.
+void load_catalogue(const std::string& tag);
+// The browser's languages, most preferred first (navigator.languages).
+std::vector<std::string> browser_languages();
+// Puts the widget's language on the page: <html lang dir>, <title>, the accessible names.
+void set_page_words(const page_words& words);
+// `when` in the page's language (<html lang>) and the visitor's time zone: the time of day,
+// or the date and time.
+std::string format_time(std::int64_t when, bool with_date);
 bool online();
 bool prefers_dark();
 // Milliseconds since the Unix epoch (Date.now()), and a monotonic clock for frame timing.
@@ -133,6 +151,8 @@ void list_conversations(const std::string& token, const std::string& site);
 // postMessage({palaver: 1, type, ...}) to the host page; nothing when not framed.
 void post_ready();
 void post_close();
+// The launcher's title and unread label ("{title} ({count} unread)") in the widget's language.
+void post_labels(const std::string& title, const std::string& unread);
 void post_unread(int count);
 void post_message(const std::string& id, std::string_view role, const std::string& text,
                   std::int64_t created_at);

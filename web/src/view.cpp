@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <numbers>
 #include <unordered_map>
 
@@ -43,15 +42,6 @@ enum class icon { menu, plus, close, send, stop, copy, thumb_up, thumb_down, reg
 ImU32 with_alpha(ImU32 color, float alpha) {
   const ImU32 a = static_cast<ImU32>(((color >> IM_COL32_A_SHIFT) & 0xFF) * alpha);
   return (color & ~IM_COL32_A_MASK) | (a << IM_COL32_A_SHIFT);
-}
-
-float text_width(ImFont* font, float size, std::string_view text) {
-  return font->CalcTextSizeA(size, FLT_MAX, 0, text.data(), text.data() + text.size()).x;
-}
-
-void draw_text(ImDrawList* list, ImFont* font, float size, ImVec2 pos, ImU32 color,
-               std::string_view text) {
-  list->AddText(font, size, pos, color, text.data(), text.data() + text.size());
 }
 
 // A thumb in a box of side s at p, pointing up (or down: mirrored vertically).
@@ -136,9 +126,13 @@ bool icon_button(const char* id, ImVec2 pos, float side, icon what, ImU32 color,
 }
 
 // A rounded text button; returns whether it was clicked.
-bool pill_button(const char* id, std::string_view label, ImVec2 pos, ImFont* font, ImU32 text,
-                 ImU32 fill, ImU32 border, ImVec2* size_out = nullptr) {
-  const ImVec2 size{text_width(font, font_size, label) + 24, retry_height};
+float pill_width(text_painter& painter, face font, std::string_view label) {
+  return painter.width(font, label) + 24;
+}
+
+bool pill_button(text_painter& painter, const char* id, std::string_view label, ImVec2 pos,
+                 face font, ImU32 text, ImU32 fill, ImU32 border, ImVec2* size_out = nullptr) {
+  const ImVec2 size{pill_width(painter, font, label), retry_height};
   if (size_out) *size_out = size;
   ImGui::SetCursorScreenPos(pos);
   const bool clicked = ImGui::InvisibleButton(id, size);
@@ -147,32 +141,22 @@ bool pill_button(const char* id, std::string_view label, ImVec2 pos, ImFont* fon
   list->AddRectFilled(pos, {pos.x + size.x, pos.y + size.y}, hot ? with_alpha(fill, 0.8f) : fill,
                       size.y / 2);
   list->AddRect(pos, {pos.x + size.x, pos.y + size.y}, border, size.y / 2);
-  draw_text(list, font, font_size, {pos.x + 12, pos.y + (size.y - font_size) / 2}, text, label);
+  painter.draw(list, font, {pos.x + 12, pos.y + (size.y - face_size(font)) / 2}, text, label);
   return clicked;
 }
 
-// `when` in the browser's time zone, by strftime `format` ("%H:%M").
-std::string local_time(timestamp_ms when, const char* format) {
-  const std::time_t seconds = static_cast<std::time_t>(when / 1000);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[32];
-  std::strftime(text, sizeof text, format, &local);
-  return text;
-}
-
-std::string_view connection_label(connection_state state) {
+msg connection_label(connection_state state) {
   switch (state) {
     case connection_state::connecting:
-      return "Connecting\xE2\x80\xA6";
+      return msg::status_connecting;
     case connection_state::online:
-      return "Online";
+      return msg::status_online;
     case connection_state::reconnecting:
-      return "Reconnecting\xE2\x80\xA6";
+      return msg::status_reconnecting;
     case connection_state::offline:
-      return "Offline";
+      break;
   }
-  return "";
+  return msg::status_offline;
 }
 
 }  // namespace
@@ -183,6 +167,7 @@ struct chat_view::layout_cache {
     std::size_t text_size = 0;
     seq_t seq = 0;
     float width = 0;
+    std::uint32_t generation = 0;  // the painter's, when laid out
     laid_out_text laid;
   };
   std::unordered_map<std::string, entry> entries;
@@ -190,8 +175,11 @@ struct chat_view::layout_cache {
   const laid_out_text& get(const std::string& key, const std::string& text, seq_t seq,
                            bool markdown, float width, const layout_style& style) {
     entry& e = entries[key];
-    if (e.width != width || e.seq != seq || e.text_size != text.size() || e.laid.texts.empty()) {
+    const std::uint32_t generation = style.painter->generation();
+    if (e.width != width || e.seq != seq || e.text_size != text.size() ||
+        e.generation != generation || e.laid.texts.empty()) {
       e.laid = lay_out(text, markdown, width, style);
+      e.generation = generation;
       e.width = width;
       e.seq = seq;
       e.text_size = text.size();
@@ -200,18 +188,10 @@ struct chat_view::layout_cache {
   }
 };
 
-chat_view::chat_view(view_options opts, fonts faces, palette colors)
-    : options_(std::move(opts)),
-      fonts_(faces),
-      colors_(colors),
-      cache_(std::make_unique<layout_cache>()) {}
+chat_view::chat_view(const catalogue& words, text_painter& painter, palette colors)
+    : words_(words), painter_(painter), colors_(colors), cache_(std::make_unique<layout_cache>()) {}
 
 chat_view::~chat_view() = default;
-
-void chat_view::set_fonts(fonts faces) {
-  fonts_ = faces;
-  cache_->entries.clear();
-}
 
 // ---- the frame ----------------------------------------------------------------------------
 
@@ -230,7 +210,6 @@ void chat_view::draw(view_model& model, view_services& services, timestamp_ms no
   ImGui::PushStyleColor(ImGuiCol_ScrollbarBg, 0);
   ImGui::PushStyleColor(ImGuiCol_ScrollbarGrab, with_alpha(colors_.muted, 0.5f));
   ImGui::PushStyleColor(ImGuiCol_NavHighlight, colors_.brand);
-  ImGui::PushFont(fonts_.regular);
   ImGui::Begin("palaver", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
@@ -242,14 +221,13 @@ void chat_view::draw(view_model& model, view_services& services, timestamp_ms no
   const ImVec2 area_min{0, top};
   const ImVec2 area_max{width, height - input_bar_height - banners};
   if (show_conversations_)
-    draw_conversations(model, area_min, area_max);
+    draw_conversations(model, services, area_min, area_max);
   else
     draw_messages(model, services, area_min, area_max, now);
   draw_banners(model, {0, area_max.y}, width);
   draw_input(model, services, {0, height - input_bar_height}, width, now);
 
   ImGui::End();
-  ImGui::PopFont();
   ImGui::PopStyleColor(5);
   ImGui::PopStyleVar(4);
 }
@@ -271,13 +249,13 @@ float chat_view::draw_header(view_model& model, view_services& services, float w
   }
   x += button + 6;
   const std::string_view title =
-      show_conversations_ ? std::string_view("Conversations") : std::string_view(options_.title);
-  draw_text(list, fonts_.bold, body_size, {x, 8}, ink, title);
-  const std::string_view status = connection_label(model.connection());
+      words_.text(show_conversations_ ? msg::header_conversations : msg::title);
+  painter_.draw(list, face::bold, {x, 8}, ink, title);
+  const std::string_view status = words_.text(connection_label(model.connection()));
   const ImU32 dot =
       model.connection() == connection_state::online ? colors_.success : with_alpha(ink, 0.6f);
   list->AddCircleFilled({x + 4, 39}, 3.5f, dot, 12);
-  draw_text(list, fonts_.small, small_size, {x + 12, 31}, with_alpha(ink, 0.85f), status);
+  painter_.draw(list, face::small, {x + 12, 31}, with_alpha(ink, 0.85f), status);
 
   if (icon_button("##close", {width - 10 - button, y}, button, icon::close, ink, hover))
     services.close_widget();
@@ -294,35 +272,37 @@ float chat_view::draw_strip(const view_model& model, float top, float width) {
   const bool offline = model.connection() == connection_state::offline;
   const ImU32 tone = offline ? colors_.warning : colors_.muted;
   list->AddRectFilled({0, top}, {width, top + strip_height}, with_alpha(tone, 0.12f));
-  const std::string_view text = offline
-                                    ? "You are offline. Messages will be sent when you are back."
-                                    : connection_label(model.connection());
-  draw_text(list, fonts_.small, small_size,
-            {side_padding, top + (strip_height - small_size) / 2 - 1}, tone, text);
+  const std::string_view text =
+      words_.text(offline ? msg::banner_offline : connection_label(model.connection()));
+  painter_.draw(list, face::small, {side_padding, top + (strip_height - small_size) / 2 - 1}, tone,
+                text);
   return top + strip_height;
 }
 
 // ---- conversation list --------------------------------------------------------------------
 
-void chat_view::draw_conversations(view_model& model, ImVec2 min, ImVec2 max) {
+void chat_view::draw_conversations(view_model& model, view_services& services, ImVec2 min,
+                                   ImVec2 max) {
   ImGui::SetCursorScreenPos(min);
   ImGui::BeginChild("##conversation-list", {max.x - min.x, max.y - min.y});
   ImDrawList* list = ImGui::GetWindowDrawList();
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const float width = max.x - min.x;
   float y = origin.y + 12;
-  if (pill_button("##start", "+  New conversation", {origin.x + side_padding, y}, fonts_.bold,
-                  colors_.on_brand, colors_.brand, colors_.brand)) {
+  if (pill_button(painter_, "##start",
+                  "+  " + std::string(words_.text(msg::button_new_conversation)),
+                  {origin.x + side_padding, y}, face::bold, colors_.on_brand, colors_.brand,
+                  colors_.brand)) {
     model.new_conversation();
     show_conversations_ = false;
   }
   y += font_size * 2 + 12;
   if (!model.conversations_loaded() && model.conversations().empty())
-    draw_text(list, fonts_.regular, font_size, {origin.x + side_padding, y}, colors_.muted,
-              "Loading\xE2\x80\xA6");
+    painter_.draw(list, face::regular, {origin.x + side_padding, y}, colors_.muted,
+                  words_.text(msg::list_loading));
   else if (model.conversations().empty())
-    draw_text(list, fonts_.regular, font_size, {origin.x + side_padding, y}, colors_.muted,
-              "No conversations yet.");
+    painter_.draw(list, face::regular, {origin.x + side_padding, y}, colors_.muted,
+                  words_.text(msg::list_empty));
   constexpr float row = 56;
   for (const conversation& c : model.conversations()) {
     ImGui::PushID(c.id.c_str());
@@ -333,13 +313,14 @@ void chat_view::draw_conversations(view_model& model, ImVec2 min, ImVec2 max) {
     if (hot || current)
       list->AddRectFilled({origin.x, y}, {origin.x + width, y + row},
                           current ? with_alpha(colors_.brand, 0.12f) : colors_.surface);
-    const std::string title = c.title.empty() ? std::string("New conversation") : c.title;
+    const std::string_view title =
+        c.title.empty() ? words_.text(msg::conversation_untitled) : std::string_view(c.title);
     list->PushClipRect({origin.x + side_padding, y}, {origin.x + width - side_padding, y + row},
                        true);
-    draw_text(list, fonts_.bold, font_size, {origin.x + side_padding, y + 10}, colors_.text, title);
+    painter_.draw(list, face::bold, {origin.x + side_padding, y + 10}, colors_.text, title);
     list->PopClipRect();
-    draw_text(list, fonts_.small, small_size, {origin.x + side_padding, y + 32}, colors_.muted,
-              local_time(c.updated_at, "%b %d, %H:%M"));
+    painter_.draw(list, face::small, {origin.x + side_padding, y + 32}, colors_.muted,
+                  services.format_time(c.updated_at, true));
     list->AddLine({origin.x + side_padding, y + row - 0.5f}, {origin.x + width, y + row - 0.5f},
                   colors_.border);
     if (clicked) {
@@ -358,7 +339,8 @@ void chat_view::draw_conversations(view_model& model, ImVec2 min, ImVec2 max) {
 // ---- messages -----------------------------------------------------------------------------
 
 layout_style chat_view::style_for(role author) const {
-  layout_style style{fonts_, colors_, font_size, colors_.reply_text, colors_.link};
+  layout_style style{&painter_,          colors_,      font_size,
+                     colors_.reply_text, colors_.link, words_.text(msg::button_copy)};
   if (author == role::user) {
     style.text_color = colors_.user_text;
     style.link_color = colors_.user_text;
@@ -425,11 +407,9 @@ void chat_view::draw_messages(view_model& model, view_services& services, ImVec2
     // Why it was not sent, wrapped (a sentence does not fit one line), under the line with
     // "Not sent" and the Retry button, which is taller than a meta line.
     if (p->failed)
-      r.extra_height = retry_height - meta_height + failure_gap +
-                       fonts_.small
-                           ->CalcTextSizeA(small_size, FLT_MAX, bubble_max, p->error.data(),
-                                           p->error.data() + p->error.size())
-                           .y;
+      r.extra_height =
+          retry_height - meta_height + failure_gap +
+          painter_.draw_wrapped(nullptr, face::small, {}, bubble_max, 0, p->error, true);
     add_row(r, p->client_msg_id, p->text, 0, role::user);
   }
   const bool show_typing = model.typing() && (!streaming || streaming->text.empty());
@@ -466,8 +446,8 @@ void chat_view::draw_messages(view_model& model, view_services& services, ImVec2
   ImDrawList* list = ImGui::GetWindowDrawList();
   if (rows.empty() && !show_typing) draw_welcome(list, origin, content_width, view_height);
   if (model.loading_older())
-    draw_text(list, fonts_.small, small_size, {origin.x + side_padding, origin.y - 2},
-              colors_.muted, "Loading earlier messages\xE2\x80\xA6");
+    painter_.draw(list, face::small, {origin.x + side_padding, origin.y - 2}, colors_.muted,
+                  words_.text(msg::messages_loading_earlier));
 
   // Draw only the rows on screen.
   for (const row& r : rows) {
@@ -491,13 +471,15 @@ void chat_view::draw_messages(view_model& model, view_services& services, ImVec2
 
 void chat_view::draw_welcome(ImDrawList* list, ImVec2 origin, float width, float height) {
   const float y = origin.y + height * 0.3f;
-  const float title_width = text_width(fonts_.heading, heading_size, options_.title);
-  draw_text(list, fonts_.heading, heading_size,
-            {origin.x + side_padding + (width - title_width) / 2, y}, colors_.text, options_.title);
-  const float welcome_width = text_width(fonts_.regular, font_size, options_.welcome);
-  draw_text(list, fonts_.regular, font_size,
-            {origin.x + side_padding + std::max(0.f, (width - welcome_width) / 2), y + 32},
-            colors_.muted, options_.welcome);
+  const std::string_view title = words_.text(msg::title);
+  const std::string_view greeting = words_.text(msg::greeting);
+  const float title_width = painter_.width(face::heading, title);
+  painter_.draw(list, face::heading, {origin.x + side_padding + (width - title_width) / 2, y},
+                colors_.text, title);
+  const float welcome_width = painter_.width(face::regular, greeting);
+  painter_.draw(list, face::regular,
+                {origin.x + side_padding + std::max(0.f, (width - welcome_width) / 2), y + 32},
+                colors_.muted, greeting);
 }
 
 void chat_view::draw_row(view_model& model, view_services& services, const row& r, ImVec2 origin,
@@ -508,7 +490,7 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
   const float left = origin.x + side_padding;
   float y = origin.y + r.top;
   if (r.label_height > 0) {
-    draw_text(list, fonts_.small, small_size, {left + 4, y}, colors_.muted, m->author);
+    painter_.draw(list, face::small, {left + 4, y}, colors_.muted, m->author);
     y += r.label_height;
   }
   const float x = r.mine ? left + width - r.bubble_width : left;
@@ -522,7 +504,7 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
                       r.mine ? ImDrawFlags_RoundCornersAll & ~ImDrawFlags_RoundCornersBottomRight
                              : ImDrawFlags_RoundCornersAll & ~ImDrawFlags_RoundCornersBottomLeft);
   const ImVec2 text_origin{x + bubble_padding_x, y + bubble_padding_y};
-  draw_laid_out(*r.laid, list, text_origin);
+  draw_laid_out(*r.laid, painter_, list, text_origin);
   // Links and copy buttons inside the text.
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   if (ImGui::IsWindowHovered())
@@ -542,24 +524,23 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
   ImU32 meta_color = colors_.muted;
   if (r.pending) {
     if (r.pending->failed) {
-      meta = "Not sent.";
+      meta = words_.text(msg::message_not_sent);
       meta_color = colors_.error;
     } else {
-      meta = model.connection() == connection_state::online
-                 ? "Sending\xE2\x80\xA6"
-                 : "Waiting for the connection\xE2\x80\xA6";
+      meta = words_.text(model.connection() == connection_state::online ? msg::message_sending
+                                                                        : msg::message_waiting);
     }
   } else {
-    meta = local_time(m->created_at, "%H:%M");
+    meta = services.format_time(m->created_at, false);
     switch (m->status) {
       case message_status::cancelled:
-        meta += " \xC2\xB7 Stopped";
+        meta += " \xC2\xB7 " + std::string(words_.text(msg::message_stopped));
         break;
       case message_status::interrupted:
-        meta += " \xC2\xB7 Interrupted";
+        meta += " \xC2\xB7 " + std::string(words_.text(msg::message_interrupted));
         break;
       case message_status::error:
-        meta += " \xC2\xB7 Failed";
+        meta += " \xC2\xB7 " + std::string(words_.text(msg::message_failed));
         meta_color = colors_.error;
         break;
       default:
@@ -568,19 +549,21 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
     if (m->status == message_status::streaming && !model.progress_label().empty())
       meta += " \xC2\xB7 " + model.progress_label();
   }
-  const float meta_width = text_width(fonts_.small, small_size, meta);
+  const float meta_width = painter_.width(face::small, meta);
   const float meta_x = r.mine ? left + width - meta_width - 4 : left + 4;
-  draw_text(list, fonts_.small, small_size, {meta_x, y + 3}, meta_color, meta);
+  painter_.draw(list, face::small, {meta_x, y + 3}, meta_color, meta);
   if (r.pending && r.pending->failed) {
     ImVec2 size;
-    if (pill_button("##retry", "Retry", {meta_x - 70, y}, fonts_.regular, colors_.text,
-                    colors_.surface, colors_.border, &size))
+    const std::string_view retry = words_.text(msg::button_retry);
+    const float retry_width = pill_width(painter_, face::regular, retry);
+    if (pill_button(painter_, "##retry", retry, {meta_x - retry_width - 8, y}, face::regular,
+                    colors_.text, colors_.surface, colors_.border, &size))
       model.retry_pending(r.pending->client_msg_id);
     const std::string& why = r.pending->error;
-    const float wrap = std::min(text_width(fonts_.small, small_size, why), bubble_max_width(width));
-    list->AddText(fonts_.small, small_size,
-                  {left + width - wrap - 4, y + retry_height + failure_gap}, meta_color, why.data(),
-                  why.data() + why.size(), wrap);
+    const float wrap = std::min(painter_.width(face::small, why), bubble_max_width(width));
+    painter_.draw_wrapped(list, face::small,
+                          {left + width - wrap - 4, y + retry_height + failure_gap}, wrap,
+                          meta_color, why);
   }
   y += meta_height;
 
@@ -588,7 +571,7 @@ void chat_view::draw_row(view_model& model, view_services& services, const row& 
     float bx = left;
     for (const button& b : m->buttons) {
       ImVec2 size;
-      if (pill_button(b.id.c_str(), b.label, {bx, y + 2}, fonts_.regular, colors_.brand,
+      if (pill_button(painter_, b.id.c_str(), b.label, {bx, y + 2}, face::regular, colors_.brand,
                       colors_.background, colors_.brand, &size))
         model.press_button(m->id, b.id);
       bx += size.x + 8;
@@ -634,8 +617,8 @@ void chat_view::draw_typing(ImDrawList* list, ImVec2 pos, const view_model& mode
                           with_alpha(colors_.muted, 0.55f + lift / 8), 12);
   }
   if (!model.progress_label().empty())
-    draw_text(list, fonts_.small, small_size, {pos.x + w + 10, pos.y + (h - small_size) / 2},
-              colors_.muted, model.progress_label());
+    painter_.draw(list, face::small, {pos.x + w + 10, pos.y + (h - small_size) / 2}, colors_.muted,
+                  model.progress_label());
   animating_ = true;
 }
 
@@ -644,19 +627,19 @@ void chat_view::draw_ask(view_model& model, const ask_frame& ask, ImVec2 pos, fl
   const float h = ask_height;
   list->AddRect(pos, {pos.x + width, pos.y + h}, colors_.brand, 12, 0, 1.5f);
   list->PushClipRect(pos, {pos.x + width - 10, pos.y + h}, true);
-  draw_text(list, fonts_.bold, font_size, {pos.x + 12, pos.y + 10}, colors_.text, ask.question);
+  painter_.draw(list, face::bold, {pos.x + 12, pos.y + 10}, colors_.text, ask.question);
   list->PopClipRect();
   ImGui::PushID(ask.request_id.c_str());
   if (ask.choices.empty()) {
-    draw_text(list, fonts_.small, small_size, {pos.x + 12, pos.y + 40}, colors_.muted,
-              "Type your answer below.");
+    painter_.draw(list, face::small, {pos.x + 12, pos.y + 40}, colors_.muted,
+                  words_.text(msg::ask_type_answer));
   } else {
     float x = pos.x + 12;
     for (std::size_t i = 0; i < ask.choices.size(); ++i) {
       ImGui::PushID(static_cast<int>(i));
       ImVec2 size;
-      if (pill_button("##choice", ask.choices[i], {x, pos.y + 36}, fonts_.regular, colors_.brand,
-                      colors_.background, colors_.brand, &size))
+      if (pill_button(painter_, "##choice", ask.choices[i], {x, pos.y + 36}, face::regular,
+                      colors_.brand, colors_.background, colors_.brand, &size))
         model.answer(ask.request_id, ask.choices[i]);
       x += size.x + 8;
       ImGui::PopID();
@@ -688,13 +671,14 @@ void chat_view::draw_banners(view_model& model, ImVec2 pos, float width) {
       model.dismiss_banner(b.id);
     if (b.retry) {
       ImVec2 size;
-      right -= 62;
-      if (pill_button("##retry", "Retry", {right, min.y + 1}, fonts_.regular, colors_.text,
+      const std::string_view retry = words_.text(msg::button_retry);
+      right -= pill_width(painter_, face::regular, retry) + 8;
+      if (pill_button(painter_, "##retry", retry, {right, min.y + 1}, face::regular, colors_.text,
                       colors_.background, colors_.border, &size))
         model.retry_banner(b.id);
     }
     list->PushClipRect(min, {right - 6, max.y}, true);
-    draw_text(list, fonts_.small, small_size, {min.x + 12, min.y + 8}, colors_.text, b.text);
+    painter_.draw(list, face::small, {min.x + 12, min.y + 8}, colors_.text, b.text);
     list->PopClipRect();
     ImGui::PopID();
     y += 40;

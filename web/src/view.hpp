@@ -11,29 +11,15 @@
 #include <string>
 #include <string_view>
 
+#include "catalogue.hpp"
 #include "imgui.h"
+#include "text_painter.hpp"
 #include "theme.hpp"
 #include "view_model.hpp"
 
 namespace palaver::web {
 
 struct layout_style;  // message_layout.hpp
-
-// The sizes the view draws at (ImGui font sizes, i.e. line heights: Inter at 17 is about a
-// 14 px CSS em). The platform rasterises each face at its size, so all text is crisp.
-inline constexpr float body_size = 17;
-inline constexpr float small_size = 13.5f;
-inline constexpr float heading_size = 21;
-inline constexpr float code_size = 15.5f;
-
-// The faces the view draws with; the platform builds them into ImGui's atlas.
-struct fonts {
-  ImFont* regular = nullptr;  // at body_size
-  ImFont* bold = nullptr;     // at body_size
-  ImFont* heading = nullptr;  // bold at heading_size
-  ImFont* mono = nullptr;     // code, at code_size
-  ImFont* small = nullptr;    // regular at small_size: times, statuses, labels
-};
 
 // What the view asks of the page.
 class view_services {
@@ -51,24 +37,20 @@ class view_services {
   // Lines the field's text takes at its width (1 … 5): a view may grow the bar to fit them.
   virtual int input_lines() const { return 1; }
   virtual void close_widget() = 0;  // the header's close button: tell the host page
-};
-
-struct view_options {
-  std::string title = "Chat";
-  std::string welcome = "Hi! Ask us anything.";
+  // A time of day (a message's), or a date and time (a conversation's), in the visitor's
+  // language and time zone.
+  virtual std::string format_time(timestamp_ms when, bool with_date) const = 0;
 };
 
 class chat_view {
  public:
-  chat_view(view_options opts, fonts faces, palette colors);
+  // The words and the painter outlive the view.
+  chat_view(const catalogue& words, text_painter& painter, palette colors);
   ~chat_view();
   chat_view(const chat_view&) = delete;
   chat_view& operator=(const chat_view&) = delete;
 
   void set_palette(palette colors) { colors_ = colors; }
-  // New faces, or the same ones rasterised again (another pixel ratio): messages are laid out
-  // again with their metrics.
-  void set_fonts(fonts faces);
 
   // Draws one frame over the whole display and applies what the visitor did.
   void draw(view_model& model, view_services& services, timestamp_ms now);
@@ -85,7 +67,7 @@ class chat_view {
 
   float draw_header(view_model& model, view_services& services, float width);
   float draw_strip(const view_model& model, float top, float width);
-  void draw_conversations(view_model& model, ImVec2 min, ImVec2 max);
+  void draw_conversations(view_model& model, view_services& services, ImVec2 min, ImVec2 max);
   void draw_messages(view_model& model, view_services& services, ImVec2 min, ImVec2 max,
                      timestamp_ms now);
   void draw_welcome(ImDrawList* list, ImVec2 origin, float width, float height);
@@ -101,8 +83,8 @@ class chat_view {
                   timestamp_ms now);
   layout_style style_for(role author) const;
 
-  view_options options_;
-  fonts fonts_;
+  const catalogue& words_;
+  text_painter& painter_;
   palette colors_;
   std::unique_ptr<layout_cache> cache_;
   bool animating_ = false;

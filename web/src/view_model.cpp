@@ -22,26 +22,26 @@ bool is_blank(std::string_view text) {
 }
 
 // What the visitor reads for an error the server sent about something they did.
-std::string describe(const error_frame& error) {
+msg describe(const error_frame& error) {
   switch (error.code) {
     case error_code::rate_limited:
-      return "You are sending messages too fast. Wait a moment and try again.";
+      return msg::error_rate_limited;
     case error_code::not_found:
-      return "This conversation is no longer available.";
+      return msg::error_not_found;
     case error_code::upstream_error:
-      return "The assistant could not answer.";
+      return msg::error_agent_failed;
     case error_code::upstream_timeout:
-      return "The assistant took too long to answer.";
+      return msg::error_agent_timeout;
     case error_code::too_large:
-      return "That message is too long.";
+      return msg::error_too_long;
     case error_code::auth_failed:
-      return "Could not sign you in.";
+      return msg::error_auth;
     case error_code::conflict:
-      return "That was already done.";
+      return msg::error_duplicate;
     case error_code::internal:
-      return "The server had a problem. Try again.";
+      return msg::error_internal;
     default:
-      return "Something went wrong.";
+      return msg::error_other;
   }
 }
 
@@ -309,7 +309,7 @@ void view_model::on_error(const error_frame& error) {
       if (p.client_msg_id == *error.ref) {
         p.failed = true;
         p.sent = false;  // no longer in flight: a first message does not hold back the next
-        p.error = describe(error);
+        p.error = say(describe(error));
         failed = true;
       }
     if (failed) return;
@@ -318,7 +318,7 @@ void view_model::on_error(const error_frame& error) {
     case error_code::auth_failed:
       if (token_from_host_) {
         auth_refused_ = true;  // the host's token is wrong: retrying will not help
-        add_banner(notification_level::error, describe(error) + " " + error.message);
+        add_banner(notification_level::error, say(describe(error)));
       } else {
         // A visitor token this server no longer accepts: start over as a new visitor.
         token_.clear();
@@ -341,19 +341,19 @@ void view_model::on_error(const error_frame& error) {
                       [&](const conversation& c) { return c.id == *error.conversation_id; });
         if (current_id_ == *error.conversation_id) {
           current_id_.clear();
-          add_banner(notification_level::warning, describe(error));
+          add_banner(notification_level::warning, say(describe(error)));
         }
         return;
       }
       break;
     case error_code::upstream_error:
     case error_code::upstream_timeout:
-      add_banner(notification_level::error, describe(error), failed_reply_id_.has_value());
+      add_banner(notification_level::error, say(describe(error)), failed_reply_id_.has_value());
       return;
     default:
       break;
   }
-  add_banner(notification_level::warning, describe(error));
+  add_banner(notification_level::warning, say(describe(error)));
 }
 
 // ---- visitor intents ----------------------------------------------------------------------
@@ -498,6 +498,11 @@ void view_model::conversations_listed(std::optional<std::string_view> body) {
 }
 
 // ---- internals ----------------------------------------------------------------------------
+
+std::string view_model::say(msg id) const {
+  static const catalogue english;
+  return std::string((options_.words ? *options_.words : english).text(id));
+}
 
 void view_model::add_banner(notification_level level, std::string text, bool retry) {
   // The same text twice in a row is shown once.

@@ -20,6 +20,8 @@
 #include "palaver/model.hpp"
 #include "palaver/transcript.hpp"
 
+#include "catalogue.hpp"
+
 namespace palaver::web {
 
 // ---- types --------------------------------------------------------------------------------
@@ -87,6 +89,9 @@ class view_model {
     std::string last_conversation_id;  // the conversation open at the last visit, if any
     // Random 64 bits, for client_msg_ids and backoff jitter (tests pass a fixed sequence).
     std::function<std::uint64_t()> random;
+    // The words errors are told in (banners, a failed message's reason); it outlives the
+    // model and may change language later. Null: English.
+    const catalogue* words = nullptr;
   };
 
   // Reconnect backoff: base · 2^(attempt-1), capped, each with up to 25 % jitter.
@@ -174,6 +179,7 @@ class view_model {
   void on_ready(const ready_frame& ready);
   void on_frame(const server_frame& frame, timestamp_ms now);
   void on_error(const error_frame& error);
+  std::string say(msg id) const;  // in options_.words
   void on_event(conversation_view& view, const server_frame& frame);
   void on_conversation(const conversation& conv);
   void announce(const message& m);

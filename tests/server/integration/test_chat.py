@@ -567,7 +567,10 @@ class Limits(ServerTest):
 
 class Http(ServerTest):
     def extra_config(self):
+        # The shop has its own words; \u00e9 is TOML's escape for the é of "vélo".
         return ('[[site]]\nid = "shop"\norigins = ["https://www.example.com"]\n'
+                '[site.texts]\ntitle = "Kestrel help"\ngreeting = "Hi! Ask us about your bike."\n'
+                '[site.texts.fr]\ngreeting = "Bonjour ! Une question sur votre v\\u00e9lo ?"\n'
                 '[[site]]\nid = "portal"\norigins = ["https://portal.example.com"]\n')
 
     def test_the_demo_page_is_served_compressed_and_cached(self):
@@ -596,6 +599,43 @@ class Http(ServerTest):
         self.assertIsNone(response.headers["Content-Security-Policy"])
         again, _ = self.get("/palaver.js", {"If-None-Match": response.headers["ETag"]})
         self.assertEqual(again.status, 304)
+
+    def test_the_widgets_catalogues_are_served_as_utf8_json(self):
+        response, body = self.get("/i18n/fr.json", {"Accept-Encoding": "gzip"})
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/json; charset=utf-8")
+        self.assertEqual(response.headers["Content-Encoding"], "gzip")
+        catalogue = json.loads(gzip.decompress(body).decode("utf-8"))
+        self.assertEqual(catalogue["button_send"], "Envoyer")
+        again, _ = self.get("/i18n/fr.json", {"If-None-Match": response.headers["ETag"]})
+        self.assertEqual(again.status, 304)
+        self.assertEqual(self.get("/i18n/xx.json")[0].status, 404)
+
+    def test_a_sites_own_words_come_with_its_catalogues(self):
+        _, built_in = self.get("/i18n/fr.json")
+        response, body = self.get("/i18n/fr.json?site=shop", {"Accept-Encoding": "gzip"})
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/json; charset=utf-8")
+        self.assertEqual(response.headers["Cache-Control"], "no-cache")
+        self.assertEqual(response.headers["Content-Encoding"], "gzip")
+        french = json.loads(gzip.decompress(body).decode("utf-8"))
+        self.assertEqual(french["greeting"], "Bonjour ! Une question sur votre v\u00e9lo ?")
+        self.assertEqual(french["title"], "Kestrel help")
+        self.assertEqual(french["button_send"], "Envoyer")  # the rest is the catalogue's
+        self.assertNotEqual(json.loads(built_in)["greeting"], french["greeting"])
+        again, _ = self.get("/i18n/fr.json?site=shop", {"If-None-Match": response.headers["ETag"]})
+        self.assertEqual(again.status, 304)
+        # The French greeting is French only; the site's own greeting is every other language's.
+        response, body = self.get("/i18n/de.json?site=shop")
+        self.assertEqual(response.status, 200)
+        german = json.loads(body.decode("utf-8"))
+        self.assertEqual(german["greeting"], "Hi! Ask us about your bike.")
+        self.assertEqual(german["title"], "Kestrel help")
+        # A site without texts, and no site at all: the catalogue as it ships.
+        self.assertEqual(self.get("/i18n/fr.json?site=portal")[1], built_in)
+        self.assertEqual(self.get("/i18n/fr.json?lang=fr")[1], built_in)
+        response, body = self.get("/i18n/fr.json?site=elsewhere")
+        self.assertEqual((response.status, body), (404, b"no such site\n"))
 
     def test_the_widget_page_may_be_framed_by_its_sites_pages_only(self):
         response, body = self.get("/widget.html")
