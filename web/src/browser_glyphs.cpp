@@ -5,6 +5,7 @@
 // upload, and what the missing-glyph probe learnt per family and code point.
 #include "browser_glyphs.hpp"
 
+#include <algorithm>
 #include <emscripten/em_js.h>
 #include <emscripten/emscripten.h>
 
@@ -23,13 +24,15 @@ EM_JS(void, js_glyphs_clear, (int size), {
                                                         : document.createElement("canvas");
     canvas.width = canvas.height = size;
     g = Module.pvGlyphs = {
-      ctx: canvas.getContext("2d", {willReadFrequently: true}), font: "", rtl: -1, dirty: [],
-      probe: null, known: {}
+      ctx: canvas.getContext("2d", {willReadFrequently: true}), fonts: [], font: -1, rtl: -1,
+      dirty: [], probe: null, known: {}
     };
     g.ctx.textAlign = "left";
     g.ctx.textBaseline = "alphabetic";
+    // Fonts by number (js_glyphs_font): a CSS font list is long, and decoding and comparing it
+    // at every call cost more than measuring a word.
     g.set = function(font, rtl) {
-      if (g.font !== font) g.ctx.font = g.font = font;
+      if (g.font !== font) g.ctx.font = g.fonts[g.font = font];
       if (g.rtl !== rtl) g.ctx.direction = (g.rtl = rtl) ? "rtl" : "ltr";
     };
   }
@@ -40,11 +43,14 @@ EM_JS(void, js_glyphs_clear, (int size), {
   g.dirty = [[0, 0, 4, 4]];
 });
 
+EM_JS(void, js_glyphs_font, (int id, const char* font), {
+  Module.pvGlyphs.fonts[id] = UTF8ToString(font);
+});
+
 // advance, then the ink box (left, top, width, height) in whole pixels with a pixel to spare.
-EM_JS(void, js_glyphs_measure, (const char* text, int length, const char* font, int rtl,
-                                float* out), {
+EM_JS(void, js_glyphs_measure, (const char* text, int length, int font, int rtl, float* out), {
   var g = Module.pvGlyphs;
-  g.set(UTF8ToString(font), rtl);
+  g.set(font, rtl);
   var m = g.ctx.measureText(UTF8ToString(text, length));
   var left = Math.floor(-m.actualBoundingBoxLeft), right = Math.ceil(m.actualBoundingBoxRight);
   var top = Math.ceil(m.actualBoundingBoxAscent), bottom = Math.ceil(m.actualBoundingBoxDescent);
@@ -60,10 +66,10 @@ EM_JS(void, js_glyphs_measure, (const char* text, int length, const char* font, 
 // (palaverStats.glyphChecksPending: how many pieces wait): each code point is drawn once alone
 // and compared with the box a font draws for a code point it lacks (U+10FFFD, which none has);
 // an emoji sequence that came out wider than one emoji was drawn as its parts.
-EM_JS(void, js_glyphs_check, (const char* text, int length, const char* font), {
+EM_JS(void, js_glyphs_check, (const char* text, int length, int font), {
   var g = Module.pvGlyphs, stats = Module.pv.stats;
   g.checks = g.checks || [];
-  g.checks.push([UTF8ToString(text, length), UTF8ToString(font)]);
+  g.checks.push([UTF8ToString(text, length), g.fonts[font]]);
   stats.glyphChecksPending = g.checks.length;
   if (g.checking) return;
   g.checking = true;
@@ -162,11 +168,10 @@ EM_JS(void, js_glyphs_check, (const char* text, int length, const char* font), {
 
 // Each bitmap has a slot of its own in an atlas that was cleared when emptied: no clearing or
 // clipping per piece (the ink box has a pixel to spare on each side).
-EM_JS(void, js_glyphs_rasterise, (const char* text, int length, const char* font, int rtl,
-                                  int color, int x, int y, int left, int top, int width,
-                                  int height), {
+EM_JS(void, js_glyphs_rasterise, (const char* text, int length, int font, int rtl, int color,
+                                  int x, int y, int left, int top, int width, int height), {
   var g = Module.pvGlyphs, ctx = g.ctx;
-  g.set(UTF8ToString(font), rtl);
+  g.set(font, rtl);
   if (g.color !== color) {
     g.color = color;
     ctx.fillStyle = "#" + (0x1000000 + color).toString(16).slice(1);
@@ -217,16 +222,25 @@ namespace palaver::web::browser {
 
 ink_box browser_glyphs::measure(std::string_view text, const std::string& font, bool rtl) {
   float out[5];
-  js_glyphs_measure(text.data(), static_cast<int>(text.size()), font.c_str(), rtl ? 1 : 0, out);
+  js_glyphs_measure(text.data(), static_cast<int>(text.size()), font_id(font), rtl ? 1 : 0, out);
   return ink_box{out[0], static_cast<int>(out[1]), static_cast<int>(out[2]),
                  static_cast<int>(out[3]), static_cast<int>(out[4])};
 }
 
 void browser_glyphs::rasterise(std::string_view text, const std::string& font, bool rtl,
                                std::uint32_t color, int x, int y, const ink_box& box) {
-  js_glyphs_rasterise(text.data(), static_cast<int>(text.size()), font.c_str(), rtl ? 1 : 0,
+  const int id = font_id(font);
+  js_glyphs_rasterise(text.data(), static_cast<int>(text.size()), id, rtl ? 1 : 0,
                       static_cast<int>(color), x, y, box.left, box.top, box.width, box.height);
-  js_glyphs_check(text.data(), static_cast<int>(text.size()), font.c_str());
+  js_glyphs_check(text.data(), static_cast<int>(text.size()), id);
+}
+
+int browser_glyphs::font_id(const std::string& font) {
+  const auto known = std::find(fonts_.begin(), fonts_.end(), font);
+  if (known != fonts_.end()) return static_cast<int>(known - fonts_.begin());
+  fonts_.push_back(font);
+  js_glyphs_font(static_cast<int>(fonts_.size() - 1), font.c_str());
+  return static_cast<int>(fonts_.size() - 1);
 }
 
 void browser_glyphs::clear_atlas(int size) {

@@ -18,6 +18,10 @@ class browser_glyphs final : public glyph_source {
   void clear_atlas(int size) override;
   void upload(unsigned texture) override;
   std::vector<std::size_t> dictionary_words(std::u32string_view run) override;
+
+ private:
+  int font_id(const std::string& font);  // registered with the page once
+  std::vector<std::string> fonts_;       // by id (a dozen: faces × italic × ratios)
 };
 
 }  // namespace palaver::web::browser
