@@ -9,7 +9,7 @@
 //   cmake --build build --target palaver &&
 //     python3 tests/browser/with_server.py build/server/palaver \
 //       --config bench/widget_text.toml -- node bench/widget_text.mjs
-import { chromium } from "../tests/browser/node_modules/playwright-core/index.mjs";
+import { launchChromium } from "../tests/browser/chromium.mjs";
 
 const server = new URL(process.env.PALAVER_URL);
 const lines = [
@@ -29,10 +29,7 @@ const lines = [
   "English: where is my order? It was due on Monday, tracking TRK-12345.",
 ];
 
-const browser = await chromium.launch({
-  executablePath: process.env.PALAVER_CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
-});
+const browser = await launchChromium();
 
 async function open(ratio) {
   const context = await browser.newContext({ viewport: { width: 400, height: 640 },

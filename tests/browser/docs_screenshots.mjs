@@ -13,7 +13,7 @@
 //     -- node tests/browser/docs_screenshots.mjs docs
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const out = process.argv[2] || "docs";
 const widget = (site) =>
@@ -67,10 +67,7 @@ const llm = createServer((request, response) => {
 });
 await new Promise((done) => llm.listen(Number(process.env.PALAVER_LLM_PORT), "127.0.0.1", done));
 
-const browser = await chromium.launch({
-  executablePath: process.env.PALAVER_CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
-});
+const browser = await launchChromium();
 
 async function page(scheme, site, hash) {
   const context = await browser.newContext({

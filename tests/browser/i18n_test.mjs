@@ -11,7 +11,7 @@
 // Saves screenshots into $PALAVER_SCREENSHOTS. Prints one line per check; exits 0 when all pass.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const server = new URL(process.env.PALAVER_URL);
 const apiKey = process.env.PALAVER_TEST_API_KEY;
@@ -47,14 +47,7 @@ const corpus = [
 const operatorNames = ["Ana María 👩‍💻", "محمد", "田中 さくら", "अनीता"];
 const title = "Ayuda · 帮助 · مساعدة · 🛟";
 
-const browser = await chromium.launch({
-  executablePath: process.env.PALAVER_CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-gl=swiftshader", "--enable-unsafe-swiftshader", "--no-proxy-server",
-  ],
-});
+const browser = await launchChromium();
 
 // The widget page alone (no loader), with the loader's hash parameters `params`.
 async function openWidget(context, params) {

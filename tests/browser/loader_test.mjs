@@ -12,7 +12,7 @@
 // PALAVER_CHROMIUM names the browser (default /usr/bin/chromium: playwright never downloads
 // one). Prints one line per check and exits 0 when all pass, 1 otherwise (2: no PALAVER_URL).
 import { request as httpGet } from "node:http";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 if (!URL.canParse(process.env.PALAVER_URL || "")) {
   console.error("loader_test: set PALAVER_URL to the server's URL, e.g. http://127.0.0.1:8080/");
@@ -27,12 +27,6 @@ const loaderUrl = new URL("/palaver.js", server).href;
 const shop = "https://shop.test";
 const evil = "https://evil.test";
 // toolchain.md's headless flags; playwright adds --headless and a fresh --user-data-dir.
-const chromiumFlags = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--use-gl=swiftshader", "--enable-unsafe-swiftshader", "--no-proxy-server",
-];
-
 let failures = 0;
 function check(what, ok, detail = "") {
   if (!ok) failures++;
@@ -304,10 +298,7 @@ const timer = setTimeout(() => {
   console.log("not ok - finished within 120 s");
   process.exit(1);
 }, 120_000);
-const browser = await chromium.launch({
-  executablePath: process.env.PALAVER_CHROMIUM || "/usr/bin/chromium",
-  args: chromiumFlags,
-});
+const browser = await launchChromium();
 try {
   const { size, encoding } = await gzippedSize();
   console.log(`# palaver.js: ${size} bytes as sent with Content-Encoding: ${encoding}`);

@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const me = "run_wasm_in_chromium";
 const harness = path.join(path.dirname(fileURLToPath(import.meta.url)), "harness.html");
@@ -18,12 +18,6 @@ const mimeTypes = {
   ".data": "application/octet-stream",
 };
 // toolchain.md's headless flags; playwright adds --headless and a fresh --user-data-dir.
-const chromiumFlags = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--use-gl=swiftshader", "--enable-unsafe-swiftshader",
-];
-
 function fail(message) {
   process.stderr.write(`${me}: ${message}\n`);
 }
@@ -116,7 +110,7 @@ async function main() {
   let browser;
   const run = (async () => {
     server = await startServer(root);
-    browser = await chromium.launch({ executablePath: options.browser, args: chromiumFlags });
+    browser = await launchChromium(options.browser);
     const page = await browser.newPage();
     const { port } = server.address();
     return runProgram(page, `http://127.0.0.1:${port}/harness.html?${query}`);

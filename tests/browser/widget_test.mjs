@@ -15,7 +15,7 @@ import { mkdirSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { connect, createServer as createTcpServer } from "node:net";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const server = new URL(process.env.PALAVER_URL);
 const proxyPort = Number(process.env.PALAVER_PROXY_PORT);
@@ -71,14 +71,7 @@ await new Promise((done) => second.listen(secondPort, "127.0.0.2", done));
 
 // ---- driving the widget --------------------------------------------------------------------
 
-const browser = await chromium.launch({
-  executablePath: process.env.PALAVER_CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-gl=swiftshader", "--enable-unsafe-swiftshader", "--no-proxy-server",
-  ],
-});
+const browser = await launchChromium();
 
 // Opens the chat from the launcher of the page at `url`; returns the widget's frame, online.
 async function openChat(page, url) {
