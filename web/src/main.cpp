@@ -531,15 +531,21 @@ void widget::apply_input() {
         io.MouseWheel += e.y / wheel_step;
         break;
       case kind::key_down:
-      case kind::key_up:
+      case kind::key_up: {
         if (e.key <= 0 || e.key >= 512) break;
-        if (key_changed[e.key]) {
+        // A mirrored view is laid out left to right: the arrow the visitor sees point left
+        // moves to what the view has on its right.
+        int key = e.key;
+        if (mirrored_ && (key == key_left || key == key_right))
+          key = key == key_left ? key_right : key_left;
+        if (key_changed[key]) {
           full = true;
           continue;
         }
-        key_changed[e.key] = true;
-        io.KeysDown[e.key] = e.type == kind::key_down;
+        key_changed[key] = true;
+        io.KeysDown[key] = e.type == kind::key_down;
         break;
+      }
       case kind::character:
         io.AddInputCharacter(static_cast<unsigned>(e.key));
         break;
